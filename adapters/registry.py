@@ -1,0 +1,30 @@
+"""Adapters chosen by name: `load_adapter_factory("simulator", nodes=5)`.
+
+Entries are "module:attribute" strings imported on demand, so choosing the simulator never imports
+the Kubernetes client and vice versa.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+
+from .protocol import AdapterFactory
+
+ADAPTERS: dict[str, str] = {
+    "simulator": "kubeprops.adapters.simulator.adapter:simulator_factory",
+}
+
+
+class UnknownAdapter(ValueError):
+    """No adapter is registered under that name; the message lists the known ones."""
+
+
+def load_adapter_factory(name: str, **options: object) -> AdapterFactory:
+    """The factory registered under `name`, with `options` bound as keyword arguments."""
+    if name not in ADAPTERS:
+        known = ", ".join(sorted(ADAPTERS))
+        raise UnknownAdapter(f"unknown adapter {name!r}; known adapters: {known}")
+    module_name, _, attribute = ADAPTERS[name].partition(":")
+    factory = getattr(importlib.import_module(module_name), attribute)
+    return functools.partial(factory, **options) if options else factory

@@ -1,0 +1,1 @@
+"""Simulated kube-controller-manager controllers (ReplicaSet, Deployment) and their plumbing."""

@@ -1,0 +1,74 @@
+"""Adoption and release of dependents through controller ownerReferences.
+
+ref: pkg/controller/controller_ref_manager.go (ClaimObject, ClaimPods, ClaimReplicaSets,
+RecheckDeletionTimestamp)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..client import Client
+from ..objects import Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
+from ..store import ApiError, NotFound
+
+
+class ClaimError(ApiError):
+    pass
+
+
+def _can_adopt(client: Client, owner: Obj, owner_kind: str) -> None:
+    """A quorum read: never adopt for an owner that is gone or being deleted."""
+    fresh = client.get(owner_kind, owner["metadata"]["name"])
+    if fresh is None or fresh["metadata"]["uid"] != owner["metadata"]["uid"]:
+        raise ClaimError(f"original {owner_kind} {owner['metadata']['name']} is gone")
+    if is_deleting(fresh):
+        raise ClaimError(f"{owner_kind} {owner['metadata']['name']} has just been deleted")
+
+
+def claim(
+    client: Client, owner: Obj, owner_kind: str, kind: str, selector: Mapping[str, str], candidates: list[Obj]
+) -> list[Obj]:
+    """The candidates this owner controls after adopting matching orphans and releasing mismatches.
+
+    Raises the first API error after processing everything (the sync is then retried).
+    """
+    owner_uid = owner["metadata"]["uid"]
+    claimed: list[Obj] = []
+    error: ApiError | None = None
+    adopt_checked = False
+    for obj in candidates:
+        ref = controller_ref(obj)
+        if ref is not None and ref["uid"] != owner_uid:
+            continue  # controlled by someone else
+        matches = selector_matches(selector, obj["metadata"].get("labels") or {})
+        try:
+            if ref is not None:
+                if matches:
+                    claimed.append(obj)
+                elif not is_deleting(owner):
+                    _release(client, kind, obj, owner_uid)
+                continue
+            if is_deleting(owner) or not matches or is_deleting(obj):
+                continue
+            if not adopt_checked:
+                _can_adopt(client, owner, owner_kind)
+                adopt_checked = True
+            claimed.append(_adopt(client, kind, obj, owner, owner_kind))
+        except NotFound:
+            continue
+        except ApiError as exc:
+            error = error or exc
+    if error is not None:
+        raise error
+    return claimed
+
+
+def _adopt(client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str) -> Obj:
+    refs = [*list(obj["metadata"].get("ownerReferences") or []), new_controller_ref(owner, owner_kind)]
+    return client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+
+
+def _release(client: Client, kind: str, obj: Obj, owner_uid: str) -> None:
+    refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r["uid"] != owner_uid]
+    client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)

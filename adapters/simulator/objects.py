@@ -1,0 +1,77 @@
+"""Small helpers over Kubernetes-shaped dicts used by every simulator component."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+Obj = dict[str, Any]
+
+NAMESPACE = "default"
+POD, REPLICASET, DEPLOYMENT, NODE = "Pod", "ReplicaSet", "Deployment", "Node"
+KINDS = (DEPLOYMENT, REPLICASET, POD, NODE)
+API_VERSION = {POD: "v1", NODE: "v1", REPLICASET: "apps/v1", DEPLOYMENT: "apps/v1"}
+
+
+def clone(value: Any) -> Any:
+    """Deep copy of JSON-shaped data; much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def name_of(obj: Obj) -> str:
+    return obj["metadata"]["name"]
+
+
+def uid_of(obj: Obj) -> str:
+    return obj["metadata"]["uid"]
+
+
+def labels_of(obj: Obj) -> Mapping[str, str]:
+    return obj["metadata"].get("labels") or {}
+
+
+def annotations_of(obj: Obj) -> Mapping[str, str]:
+    return obj["metadata"].get("annotations") or {}
+
+
+def controller_ref(obj: Obj) -> Obj | None:
+    # ref: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/controller_ref.go (GetControllerOf)
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def controller_uid(obj: Obj) -> str | None:
+    ref = controller_ref(obj)
+    return ref["uid"] if ref else None
+
+
+def new_controller_ref(owner: Obj, kind: str) -> Obj:
+    # ref: staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/controller_ref.go (NewControllerRef)
+    return {
+        "apiVersion": API_VERSION[kind],
+        "kind": kind,
+        "name": name_of(owner),
+        "uid": uid_of(owner),
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
+
+
+def is_deleting(obj: Obj) -> bool:
+    return bool(obj["metadata"].get("deletionTimestamp"))
+
+
+def selector_of(obj: Obj) -> Mapping[str, str] | None:
+    """matchLabels of spec.selector (None when the selector is missing)."""
+    selector = obj["spec"].get("selector")
+    return None if selector is None else selector.get("matchLabels") or {}
+
+
+def selector_matches(selector: Mapping[str, str], obj_labels: Mapping[str, str]) -> bool:
+    return all(obj_labels.get(k) == v for k, v in selector.items())

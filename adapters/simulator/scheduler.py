@@ -1,0 +1,107 @@
+"""A minimal kube-scheduler: binds unscheduled pods to a feasible node, one pod per step.
+
+Feasible: the node exists, is not cordoned, carries every nodeSelector label and has fewer
+non-terminal pods than its `pods` capacity (110 by default). Preference: fewest pods, then name.
+Unschedulable pods wait for a node or pod change (PodScheduled=False/Unschedulable meanwhile).
+"""
+
+from __future__ import annotations
+
+from kubeprops.adapters.kube_objects import format_time
+
+from .objects import NODE, POD, Obj, clone, selector_matches
+from .store import DELETED, ApiError, Store, WatchEvent
+
+TERMINAL = ("Succeeded", "Failed")
+
+
+class Scheduler:
+    name = "scheduler"
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: dict[str, None] = {}  # insertion-ordered set of pod names
+        self._waiting: dict[str, None] = {}
+        store.watch(self.on_watch)
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._queue)
+
+    def on_watch(self, event: WatchEvent) -> None:
+        if event.kind == NODE:
+            self._retry_waiting()
+        elif event.kind == POD:
+            self._on_pod(event)
+
+    def _on_pod(self, event: WatchEvent) -> None:
+        name, pod = event.obj["metadata"]["name"], event.obj
+        if event.type == DELETED or pod["metadata"].get("deletionTimestamp") or pod["spec"].get("nodeName"):
+            self._queue.pop(name, None)
+            self._waiting.pop(name, None)
+            if event.type == DELETED and pod["spec"].get("nodeName"):
+                self._retry_waiting()  # capacity freed
+            return
+        if name not in self._waiting:
+            self._queue[name] = None
+
+    def _retry_waiting(self) -> None:
+        for name in self._waiting:
+            self._queue[name] = None
+        self._waiting.clear()
+
+    def run_one(self) -> None:
+        name = next(iter(self._queue))
+        del self._queue[name]
+        pod = self.store.get(POD, name)
+        if pod is None or pod["spec"].get("nodeName") or pod["metadata"].get("deletionTimestamp"):
+            return
+        node = self.pick_node(pod)
+        if node is None:
+            self._waiting[name] = None
+            self._mark_unschedulable(pod)
+            return
+        try:
+            self.store.bind(name, node)
+        except ApiError:
+            return
+
+    def pick_node(self, pod: Obj) -> str | None:
+        selector = pod["spec"].get("nodeSelector") or {}
+        load = self._pods_per_node()
+        feasible = [
+            (load.get(node["metadata"]["name"], 0), node["metadata"]["name"])
+            for node in self.store.list(NODE)
+            if not node["spec"].get("unschedulable")
+            and selector_matches(selector, node["metadata"].get("labels") or {})
+            and load.get(node["metadata"]["name"], 0) < _capacity(node)
+        ]
+        return min(feasible)[1] if feasible else None
+
+    def _pods_per_node(self) -> dict[str, int]:
+        load: dict[str, int] = {}
+        for pod in self.store.list(POD):
+            node = pod["spec"].get("nodeName")
+            if node and (pod.get("status") or {}).get("phase") not in TERMINAL:
+                load[node] = load.get(node, 0) + 1
+        return load
+
+    def _mark_unschedulable(self, pod: Obj) -> None:
+        status = clone(pod.get("status") or {})
+        conditions = status.get("conditions") or []
+        if any(c["type"] == "PodScheduled" and c["status"] == "False" for c in conditions):
+            return
+        status["conditions"] = [c for c in conditions if c["type"] != "PodScheduled"] + [
+            {
+                "type": "PodScheduled",
+                "status": "False",
+                "reason": "Unschedulable",
+                "message": "0/N nodes are available",
+                "lastTransitionTime": format_time(self.store.clock.now),
+            }
+        ]
+        self.store.update_status(POD, {**pod, "status": status})
+
+
+def _capacity(node: Obj) -> int:
+    return int(((node.get("status") or {}).get("allocatable") or {}).get("pods", "110"))

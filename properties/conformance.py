@@ -1,0 +1,211 @@
+"""The public entry point: check any adapter against the reference model.
+
+from kubeprops.properties import run_conformance
+report = run_conformance(my_adapter_factory, controllers=["deployment"])
+assert report.passed, report.text()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+import attrs
+from hypothesis import settings as Settings
+from hypothesis.reporting import with_reporter
+from hypothesis.stateful import run_state_machine_as_test
+
+from kubeprops.adapters.protocol import AdapterFactory
+from kubeprops.reference_model.release import DEFAULT, Release
+
+from .deployment import DeploymentMachine
+from .machine import ALWAYS, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
+from .profiles import profile_settings
+from .replicaset import ReplicaSetMachine
+
+PASS, FAIL, UNKNOWN, ERROR = "pass", "fail", "unknown", "error"
+
+#: Every controller kubeprops knows, by its lowercase kind; IMPLEMENTED is what this version checks.
+CONTROLLERS = ("replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob")
+MACHINES: dict[str, type[WorkloadMachine]] = {
+    "replicaset": ReplicaSetMachine,
+    "deployment": DeploymentMachine,
+}
+IMPLEMENTED = tuple(c for c in CONTROLLERS if c in MACHINES)
+
+
+@attrs.frozen
+class Property:
+    name: str
+    check: str
+    description: str
+    covers: tuple[str, ...]  # fact-sheet sections
+
+
+PROPERTIES = (
+    Property(
+        "always-invariants",
+        ALWAYS,
+        "every observed state satisfies the model's ALWAYS invariants",
+        ("10.0", "10.1", "10.2"),
+    ),
+    Property(
+        "settles-to-model",
+        SETTLED,
+        "after every settle the observed state equals the model's settled state",
+        ("1", "2", "10.1 QUIESCENT", "10.2 QUIESCENT"),
+    ),
+)
+
+
+@attrs.frozen
+class PropertyResult:
+    controller: str
+    property: str
+    verdict: str
+    seconds: float
+    stats: RunStats
+    message: str = ""  # the violation, with the shrunk operation sequence
+    description: str = ""
+
+
+@attrs.frozen
+class ConformanceReport:
+    results: tuple[PropertyResult, ...]
+    release: str
+
+    @property
+    def passed(self) -> bool:
+        return all(r.verdict == PASS for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        verdicts = {r.verdict for r in self.results}
+        if FAIL in verdicts:
+            return 1
+        if ERROR in verdicts:
+            return 2
+        return 3 if UNKNOWN in verdicts else 0
+
+    def text(self) -> str:
+        return "\n".join(f"{r.controller}/{r.property}: {r.verdict}\n{r.message}" for r in self.results)
+
+
+def resolve_controllers(controllers: Iterable[str] | None) -> tuple[str, ...]:
+    """Validate controller names; None means every implemented controller."""
+    if controllers is None:
+        return IMPLEMENTED
+    chosen = tuple(dict.fromkeys(c.strip().lower() for c in controllers if c.strip()))
+    for name in chosen:
+        if name not in CONTROLLERS:
+            raise ValueError(f"unknown controller {name!r}: choose from {', '.join(CONTROLLERS)}")
+        if name not in MACHINES:
+            raise ValueError(
+                f"controller {name!r} is not implemented in this version yet; "
+                f"implemented: {', '.join(IMPLEMENTED)}"
+            )
+    if not chosen:
+        raise ValueError(f"no controller given: choose from {', '.join(IMPLEMENTED)}")
+    return chosen
+
+
+#: Default wall-clock budget for shrinking one failure. Hypothesis's own default is five minutes; a
+#: stateful example drives a whole cluster, so that is long for a report and far too long for CI.
+SHRINK_SECONDS = 60.0
+
+
+@contextlib.contextmanager
+def shrink_budget(seconds: float) -> Iterator[None]:
+    """Bound the time Hypothesis spends shrinking one failure.
+
+    Hypothesis has no public setting for it; its engine reads the module constant
+    MAX_SHRINKING_SECONDS, which we set for the duration of the run (and restore).
+    """
+    from hypothesis.internal.conjecture import engine
+
+    saved = getattr(engine, "MAX_SHRINKING_SECONDS", None)
+    engine.MAX_SHRINKING_SECONDS = seconds
+    try:
+        yield
+    finally:
+        if saved is not None:
+            engine.MAX_SHRINKING_SECONDS = saved
+
+
+def run_property(
+    adapter_factory: AdapterFactory,
+    controller: str,
+    prop: Property,
+    *,
+    settings: Settings,
+    release: Release = DEFAULT,
+    run_id: str = "run",
+    worker: str = "main",
+    shrink_seconds: float = SHRINK_SECONDS,
+) -> PropertyResult:
+    stats = RunStats()
+    config = MachineConfig(
+        adapter_factory, prop.check, stats, release, run_id=f"{run_id}-{controller}", worker=worker
+    )
+    machine = bind(MACHINES[controller], config)
+    lines: list[str] = []
+    started = time.monotonic()
+    verdict, message = PASS, ""
+    try:
+        with with_reporter(lambda text: lines.append(str(text))), shrink_budget(shrink_seconds):
+            run_state_machine_as_test(machine, settings=settings)
+    except AssertionError as err:
+        verdict, message = FAIL, _failure_text(err, lines)
+    except Exception as err:  # an adapter or harness error is not a verdict on the target
+        verdict, message = ERROR, _failure_text(err, lines)
+    if verdict == PASS and stats.unknown:
+        verdict = UNKNOWN
+        message = f"{stats.unknown} example(s) did not settle: " + "; ".join(
+            sorted(set(stats.unknown_reasons))
+        )
+    elapsed = time.monotonic() - started
+    return PropertyResult(controller, prop.name, verdict, elapsed, stats, message, prop.description)
+
+
+def _failure_text(err: BaseException, lines: Sequence[str]) -> str:
+    # Hypothesis attaches the falsifying steps and our note()s to the exception as __notes__.
+    notes = [str(n) for n in getattr(err, "__notes__", ())]
+    steps = "\n".join(line for line in [*lines, *notes] if line.strip())
+    return f"{type(err).__name__}: {err}\n\nShrunk operation sequence:\n{steps}"
+
+
+def run_conformance(
+    adapter_factory: AdapterFactory,
+    *,
+    controllers: Iterable[str] | None = None,
+    settings: Settings | None = None,
+    profile: str | None = None,
+    release: Release = DEFAULT,
+    on_result: Callable[[PropertyResult], None] | None = None,
+    run_id: str = "run",
+    worker: str = "main",
+) -> ConformanceReport:
+    """Run every property of the chosen controllers against targets made by `adapter_factory`.
+
+    `settings` overrides the profile (`ci` unless `profile` or $KUBEPROPS_PROFILE says otherwise).
+    `on_result` is called as each property finishes, for progress output.
+    """
+    chosen = resolve_controllers(controllers)
+    effective = settings if settings is not None else profile_settings(profile)
+    results = []
+    for controller in chosen:
+        for prop in PROPERTIES:
+            result = run_property(
+                adapter_factory,
+                controller,
+                prop,
+                settings=effective,
+                release=release,
+                run_id=run_id,
+                worker=worker,
+            )
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    return ConformanceReport(tuple(results), release.version)

@@ -1,0 +1,57 @@
+"""Deployment properties: rollouts, scaling, pause/resume, rollback and strategy edits."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, precondition, rule
+
+from kubeprops.scenario.ops import (
+    DEPLOYMENT,
+    CreateDeployment,
+    Rollback,
+    Scale,
+    SetPaused,
+    SetStrategy,
+    UpdateTemplate,
+)
+from kubeprops.scenario.spec import DeploymentSpec, DeploymentStrategy, PodTemplate
+
+from . import strategies as s
+from .machine import SETTLED, WorkloadMachine, seeds
+
+
+class DeploymentMachine(WorkloadMachine):
+    kind = DEPLOYMENT
+
+    @initialize(seed=seeds(), spec=s.deployment_specs())
+    def create(self, seed: int, spec: DeploymentSpec) -> None:
+        self.start(seed)
+        self.do(CreateDeployment(self.name, spec))
+
+    @rule(replicas=s.replica_counts)
+    def scale(self, replicas: int) -> None:
+        self.do(Scale(self.kind, self.name, replicas))
+
+    @rule(replicas=st.integers(-3, -1))
+    def scale_negative(self, replicas: int) -> None:
+        # The API rejects it (spec.replicas); the model and the target must agree and change nothing.
+        self.do(Scale(self.kind, self.name, replicas))
+
+    @rule(template=s.templates())
+    def update_template(self, template: PodTemplate) -> None:
+        self.do(UpdateTemplate(self.kind, self.name, template))
+
+    @rule(strategy=s.strategies)
+    def set_strategy(self, strategy: DeploymentStrategy) -> None:
+        self.do(SetStrategy(self.name, strategy))
+
+    @rule(paused=st.booleans())
+    def set_paused(self, paused: bool) -> None:
+        self.do(SetPaused(self.name, paused))
+
+    @precondition(lambda self: self.settled or self.config.check != SETTLED)
+    @rule(to_revision=st.integers(0, 4))
+    def rollback(self, to_revision: int) -> None:
+        # `kubectl rollout undo` reads the ReplicaSets at that moment: whether an old revision is still
+        # there races with history cleanup, so the settled comparison rolls back from settled states.
+        self.do(Rollback(self.name, to_revision))

@@ -1,0 +1,271 @@
+"""The state machine shared by every workload property.
+
+One run drives an adapter and the reference model's world side by side with the same operations.
+Which check is active is a parameter, so each property of the report is a run of its own and a failure
+is attributed to exactly one property:
+
+* `always`  - every observed state (after each step, and every intermediate state the adapter reports
+  while time passes or it settles) satisfies the model's ALWAYS invariants (fact sheet §10);
+* `settled` - after every settle, the observed state summarised equals the model's settled state.
+
+"Did not settle" is unknown, never a violation: the run records it and stops comparing.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from kubeprops.adapters.protocol import (
+    INTERLEAVINGS,
+    NODE_OPERATIONS,
+    POD_FAULTS,
+    Adapter,
+    AdapterFactory,
+    RunContext,
+)
+from kubeprops.reference_model import world
+from kubeprops.reference_model.invariants import check_always, check_transition
+from kubeprops.reference_model.quiescent import diff, summarize
+from kubeprops.reference_model.release import DEFAULT, Release
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.ops import (
+    POD_ACTIONS,
+    Advance,
+    NodeJoin,
+    NodeLeave,
+    Operation,
+    PodAction,
+)
+from kubeprops.scenario.view import ClusterView
+
+from .scenario_text import describe
+
+ALWAYS = "always"
+SETTLED = "settled"
+INITIAL_NODES = 3
+MAX_NODES = 5
+
+
+@attrs.define
+class RunStats:
+    """Counters one property run accumulates across its examples (for the report)."""
+
+    examples: int = 0
+    steps: int = 0
+    states_checked: int = 0
+    settles: int = 0
+    unknown: int = 0
+    unknown_reasons: list[str] = attrs.Factory(list)
+
+
+@attrs.frozen
+class MachineConfig:
+    adapter_factory: AdapterFactory
+    check: str
+    stats: RunStats
+    release: Release = DEFAULT
+    settle_timeout: float = 3600.0
+    run_id: str = "run"
+    worker: str = "main"
+
+
+class PropertyViolation(AssertionError):
+    """An observed state or a settled state contradicts the reference model."""
+
+
+class WorkloadMachine(RuleBasedStateMachine):
+    """Rules common to every workload kind; subclasses add the kind's own operations."""
+
+    config: ClassVar[MachineConfig]
+    kind: ClassVar[str]
+    name: ClassVar[str] = "web"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adapter: Adapter | None = None
+        self.model = world.initial_state(nodes=INITIAL_NODES)
+        self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
+        self.next_node = INITIAL_NODES
+        self.ops: list[Operation] = []
+        self.last_view: ClusterView | None = None
+        self.settled = False
+        self.unknown = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def start(self, seed: int) -> Adapter:
+        cfg = self.config
+        cfg.stats.examples += 1
+        ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
+        self.adapter = cfg.adapter_factory(ctx)
+        if INTERLEAVINGS not in self.adapter.capabilities:
+            seed = 0
+        note(f"seed={seed}")
+        return self.adapter
+
+    def do(self, op: Operation) -> None:
+        """Apply one operation to the target and to the model; both must agree on rejection."""
+        assert self.adapter is not None
+        self.config.stats.steps += 1
+        self.ops.append(op)
+        note(describe(op))
+        model_error = target_error = None
+        try:
+            model_next = world.apply(self.model, op, release=self.config.release)
+        except InvalidSpec as err:
+            model_error = err
+        try:
+            self._drive(op)
+        except InvalidSpec as err:
+            target_error = err
+        self._compare_rejections(op, model_error, target_error)
+        if model_error is None:
+            self.model = model_next
+        self.settled = False
+        self.observe_now()
+
+    def _drive(self, op: Operation) -> None:
+        assert self.adapter is not None
+        if isinstance(op, Advance):
+            self.adapter.advance(op.seconds, observer=self.on_state)
+        else:
+            self.adapter.apply(op)
+
+    def _compare_rejections(
+        self, op: Operation, model: InvalidSpec | None, target: InvalidSpec | None
+    ) -> None:
+        if model is None and target is None:
+            return
+        if model is not None and target is not None and model.field == target.field:
+            return
+        expected = f"rejected ({model})" if model else "accepted"
+        observed = f"rejected ({target})" if target else "accepted"
+        raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
+
+    def on_state(self, view: ClusterView) -> None:
+        """Called for every observed state; checks ALWAYS invariants when that is this run's check."""
+        if self.config.check != ALWAYS:
+            return
+        self.config.stats.states_checked += 1
+        found = check_always(view)
+        if self.last_view is not None:
+            found += check_transition(self.last_view, view)
+        self.last_view = view
+        if found:
+            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+
+    def observe_now(self) -> ClusterView:
+        assert self.adapter is not None
+        view = self.adapter.observe()
+        self.on_state(view)
+        return view
+
+    def settle_and_compare(self) -> None:
+        assert self.adapter is not None
+        cfg = self.config
+        cfg.stats.settles += 1
+        result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
+        self.model, model_settled = world.settle(self.model, horizon=cfg.settle_timeout, release=cfg.release)
+        if not result.settled or not model_settled:
+            self._mark_unknown(result.reason or "the model did not settle within the horizon")
+            return
+        self.settled = True
+        observed = self.observe_now()
+        if cfg.check == SETTLED and not self.unknown:
+            problems = diff(summarize(world.view(self.model)), summarize(observed))
+            if problems:
+                raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(problems))
+
+    def _mark_unknown(self, reason: str) -> None:
+        if not self.unknown:
+            self.unknown = True
+            self.config.stats.unknown += 1
+            self.config.stats.unknown_reasons.append(reason)
+        note(f"did not settle: {reason}")
+
+    def teardown(self) -> None:
+        try:
+            if self.adapter is not None and not self.unknown and self.ops:
+                self.settle_and_compare()
+        finally:
+            if self.adapter is not None:
+                self.adapter.close()
+
+    # ------------------------------------------------------------------ world rules
+
+    @rule()
+    def settle(self) -> None:
+        self.settle_and_compare()
+
+    @rule(seconds=st.sampled_from([1, 2, 5, 15, 60]))
+    def advance(self, seconds: int) -> None:
+        self.do(Advance(seconds))
+
+    @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
+    @rule(index=st.integers(0, 30), action=st.sampled_from(POD_ACTIONS))
+    def pod_action(self, index: int, action: str) -> None:
+        # Only on settled states: there the target's and the model's pods are the same classes, so the
+        # index picks an interchangeable pod on both sides (see scenario.view.pod_order). Then settle:
+        # how fast the controller replaces the pod races with the next spec edit, upstream as here.
+        self.do(PodAction(self.kind, self.name, index, action))
+        self.settle_and_compare()
+
+    @precondition(
+        lambda self: self.settled
+        and len(self.nodes) < MAX_NODES
+        and NODE_OPERATIONS in self.adapter.capabilities
+    )
+    @rule()
+    def node_join(self) -> None:
+        # On settled states: where a pending pod lands races with the new node joining.
+        name = f"node-{self.next_node}"
+        self.next_node += 1
+        self.nodes.append(name)
+        self.do(NodeJoin(name))
+
+    def pods_interchangeable(self) -> bool:
+        """True when every pod of the workload, on the target and in the model, is of one class.
+
+        Where pods sit is decided by tie-breaks (pod UIDs in the scale-down ranking) that differ between
+        targets, so a departing node takes different pods on each unless they are interchangeable: all
+        active, one image, one readiness. The always-invariants check needs no such restriction.
+        """
+        if self.config.check != SETTLED:
+            return True
+        assert self.adapter is not None
+        return all(
+            len({(p.image, p.ready, p.active) for p in v.pods_of(self.kind, self.name)}) <= 1
+            and all(p.active for p in v.pods_of(self.kind, self.name))
+            for v in (self.adapter.observe(), world.view(self.model))
+        )
+
+    @precondition(
+        lambda self: self.settled and len(self.nodes) > 1 and NODE_OPERATIONS in self.adapter.capabilities
+    )
+    @rule(data=st.data())
+    def node_leave(self, data: st.DataObject) -> None:
+        if not self.pods_interchangeable():
+            return
+        # Only on settled states, then settle: which pods a departing node takes with it depends on where
+        # they were scheduled, and how fast they are replaced races with the next edit (upstream too).
+        name = data.draw(st.sampled_from(sorted(self.nodes)), label="node")
+        self.nodes.remove(name)
+        self.do(NodeLeave(name))
+        self.settle_and_compare()
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """0 (the plainest schedule) is where shrinking heads; other seeds explore interleavings."""
+    return st.one_of(st.just(0), st.integers(1, 2**31 - 1))
+
+
+def bind(machine: type[WorkloadMachine], config: MachineConfig) -> type[WorkloadMachine]:
+    """A subclass of `machine` bound to one adapter factory and one check."""
+    bound = type(f"{machine.__name__}_{config.check}", (machine,), {"config": config})
+    return bound

@@ -1,0 +1,696 @@
+"""The quiescent oracle: a pure, deterministic executor of scenarios on a virtual cluster.
+
+`apply` carries out one operation and runs the controllers to a fixpoint at the current instant; `settle` lets
+virtual time jump from timer to timer until nothing is left to do. The controllers' decisions come from
+`replicaset.sync` and `deployment.sync`; where a decision allows several outcomes (tied pods, tied
+ReplicaSets) the world takes the first one deterministically, so only what `quiescent.summarize` keeps may be
+compared with another target.
+
+World semantics (the contract the simulator adapter follows too):
+
+* Nodes: `initial_state(n)` has nodes node-0 .. node-(n-1), each labelled kubernetes.io/hostname=<name>
+  (as is a node joined by NodeJoin, on top of its own labels). NodeLeave deletes the node; its pods vanish at
+  once (pod GC force-deletes them) and their controllers replace them elsewhere.
+* Scheduling: a new pod is bound at once to the node with the fewest pods among the nodes whose labels
+  include the template's node_selector, ties by node name (pods counted: every pod bound to the node that is
+  not Succeeded/Failed, terminating ones included). With no such node it stays Pending and unscheduled, and
+  is bound as soon as a matching node exists (oldest pod first).
+* Kubelet: a bound pod is Running at once and turns Ready `behavior.ready_after` seconds after it was bound
+  (never when None); Ready's lastTransitionTime is that instant. PodAction: `fail` -> phase Failed, not
+  Ready; `delete` -> graceful deletion; `unready` -> not Ready until a `ready` action (the probe keeps
+  failing); `ready` -> Ready now (Running pods only). Every deletion of a bound pod is graceful and the
+  kubelet completes it 1 s later; an unbound pod is removed at once. Readiness is left as is while a pod
+  terminates (no count includes terminating pods).
+* Failed pods stay (not active) until their owner is deleted.
+* Deleting a workload (DeleteWorkload, or history cleanup of a ReplicaSet) removes the object at once and
+  deletes its dependents in the background (ReplicaSets at once, pods gracefully).
+* Controllers: syncs read fresh state (no cache lag, expectations always satisfied, every API call succeeds),
+  in a fixed order: every ReplicaSet by name, then every Deployment by name, each sync seeing the writes of
+  the ones before; rounds repeat until a round changes nothing. Every round first applies the kubelet events
+  that are due (bindings, Ready transitions, completed deletions).
+* Timers: Ready transitions, graceful-deletion completions, ReplicaSet re-syncs (minReadySeconds + 1 s after a
+  pod turns Ready, and the decision's `requeue_after`) and Deployment progress re-checks (the decision's
+  `requeue_after`). At a timer every controller syncs (a sync with nothing to do changes nothing).
+* User operations write specs as the API server does: validated first (InvalidSpec, state unchanged),
+  `metadata.generation` + 1 only when the spec changes. Operations naming a missing workload do nothing.
+  Rollback is `kubectl rollout undo`: the template of the ReplicaSet with that revision (0: the second highest
+  revision), minus the hash label, is written into the Deployment; nothing happens when that revision does
+  not exist, when the templates are already equal, or when the Deployment is paused (kubectl refuses).
+* Names: pods are `<replicaset>-<5 characters>` from a counter over kubectl's alphabet; uids are
+  `uid-<counter, zero-padded>`, so uid order is creation order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Protocol, TypeVar
+
+import attrs
+
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.ops import (
+    DEPLOYMENT,
+    REPLICASET,
+    Advance,
+    CreateDeployment,
+    CreateReplicaSet,
+    DeleteWorkload,
+    NodeJoin,
+    NodeLeave,
+    Operation,
+    PodAction,
+    Rollback,
+    Scale,
+    SetPaused,
+    SetStrategy,
+    UpdateTemplate,
+)
+from kubeprops.scenario.spec import DeploymentSpec, Labels, PodTemplate, ReplicaSetSpec, labels
+from kubeprops.scenario.view import (
+    FAILED,
+    PENDING,
+    POD_TEMPLATE_HASH,
+    RUNNING,
+    SUCCEEDED,
+    ClusterView,
+    DeploymentStatus,
+    DeploymentView,
+    NodeView,
+    OwnerRef,
+    PodView,
+    ReplicaSetStatus,
+    ReplicaSetView,
+    pod_order,
+)
+
+from . import deployment, replicaset
+from .deployment_status import NEW_RS_AVAILABLE_REASON, PROGRESSING
+from .release import DEFAULT, Release
+from .validation import validate_deployment, validate_replicaset
+
+HOSTNAME = "kubernetes.io/hostname"
+GRACE_SECONDS = 1.0
+MAX_ROUNDS = 1000  # controller rounds at one instant before we call it a livelock
+MAX_EVENTS = 100_000  # events one settle processes before giving up
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # ref apimachinery util/rand (alphanums), generateName suffix
+TIMER_DEPLOYMENT, TIMER_REPLICASET = DEPLOYMENT, REPLICASET
+
+
+@attrs.frozen
+class Kubelet:
+    """What the kubelet knows of one pod."""
+
+    ready_after: int | None  # from the template, at creation
+    started: float | None = None  # when it was bound and started running
+    probe_failing: bool = False  # an `unready` action: no Ready transition until a `ready` action
+    delete_at: float | None = None  # when the graceful deletion completes
+
+
+@attrs.frozen
+class WorldState:
+    now: float = 0.0
+    nodes: tuple[NodeView, ...] = ()
+    deployments: tuple[DeploymentView, ...] = ()
+    replicasets: tuple[ReplicaSetView, ...] = ()
+    pods: tuple[PodView, ...] = ()
+    kubelet: tuple[tuple[str, Kubelet], ...] = ()  # by pod name, sorted
+    timers: frozenset[tuple[float, str, str]] = frozenset()  # (at, kind, name) controller re-syncs
+    next_uid: int = 1
+    next_pod: int = 0
+
+    def facts(self) -> dict[str, Kubelet]:
+        return dict(self.kubelet)
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _put(items: tuple[N, ...], item: N) -> tuple[N, ...]:
+    """Insert or replace by name, kept sorted by name."""
+    rest = [i for i in items if i.name != item.name]
+    return tuple(sorted([*rest, item], key=lambda i: i.name))
+
+
+def _find(items: Iterable[N], name: str) -> N | None:
+    return next((i for i in items if i.name == name), None)
+
+
+def _with_facts(state: WorldState, facts: dict[str, Kubelet]) -> WorldState:
+    return attrs.evolve(state, kubelet=tuple(sorted(facts.items())))
+
+
+def _uid(state: WorldState) -> tuple[WorldState, str]:
+    return attrs.evolve(state, next_uid=state.next_uid + 1), f"uid-{state.next_uid:06d}"
+
+
+def _suffix(n: int) -> str:
+    chars = []
+    for _ in range(5):
+        n, digit = divmod(n, len(NAME_ALPHABET))
+        chars.append(NAME_ALPHABET[digit])
+    return "".join(reversed(chars))
+
+
+def _add_timer(state: WorldState, after: float | None, kind: str, name: str) -> WorldState:
+    if after is None:
+        return state
+    return attrs.evolve(state, timers=state.timers | {(state.now + after, kind, name)})
+
+
+def initial_state(nodes: int = 3) -> WorldState:
+    """An empty cluster with `nodes` ready nodes named node-0, node-1, ..."""
+    return WorldState(nodes=tuple(_node(f"node-{i}", ()) for i in range(nodes)))
+
+
+def _node(name: str, extra: Labels) -> NodeView:
+    return NodeView(name=name, labels=labels({**dict(extra), HOSTNAME: name}))
+
+
+def view(state: WorldState) -> ClusterView:
+    return ClusterView(
+        now=state.now,
+        deployments=state.deployments,
+        replicasets=state.replicasets,
+        pods=state.pods,
+        nodes=state.nodes,
+    )
+
+
+# ---------------------------------------------------------------- scheduling and the kubelet
+
+
+def _pods_on(state: WorldState, node: str) -> int:
+    return sum(1 for p in state.pods if p.node == node and p.phase not in (SUCCEEDED, FAILED))
+
+
+def _pick_node(state: WorldState, selector: Labels) -> str:
+    fits = [n for n in state.nodes if set(selector) <= set(n.labels)]
+    if not fits:
+        return ""
+    return min(fits, key=lambda n: (_pods_on(state, n.name), n.name)).name
+
+
+def _bind(state: WorldState, pod: PodView, selector: Labels) -> WorldState:
+    node = _pick_node(state, selector)
+    if not node:
+        return state
+    facts = state.facts()
+    facts[pod.name] = attrs.evolve(facts[pod.name], started=state.now)
+    bound = attrs.evolve(pod, node=node, phase=RUNNING)
+    return _with_facts(attrs.evolve(state, pods=_put(state.pods, bound)), facts)
+
+
+def _selector_of(state: WorldState, pod: PodView) -> Labels:
+    rs = _find(state.replicasets, pod.owner.name) if pod.owner is not None else None
+    return rs.template.node_selector if rs is not None else ()
+
+
+def _kubelet_step(state: WorldState) -> WorldState:
+    """Apply every kubelet event due at `state.now`: completed deletions, bindings, Ready transitions."""
+    facts = state.facts()
+    gone = {n for n, f in facts.items() if f.delete_at is not None and f.delete_at <= state.now}
+    if gone:
+        state = _remove_pods(state, gone)
+    for pod in sorted(
+        (p for p in state.pods if p.phase == PENDING and not p.node), key=lambda p: (p.created, p.name)
+    ):
+        state = _bind(state, pod, _selector_of(state, pod))
+    for pod in state.pods:
+        if _turns_ready(pod, state.facts().get(pod.name), state.now):
+            state = _set_ready(state, pod, True)
+    return state
+
+
+def _ready_time(pod: PodView, fact: Kubelet | None) -> float | None:
+    if fact is None or fact.started is None or fact.ready_after is None or fact.probe_failing:
+        return None
+    if pod.ready or pod.deleting or pod.phase != RUNNING:
+        return None
+    return fact.started + fact.ready_after
+
+
+def _turns_ready(pod: PodView, fact: Kubelet | None, now: float) -> bool:
+    at = _ready_time(pod, fact)
+    return at is not None and at <= now
+
+
+def _set_ready(state: WorldState, pod: PodView, ready: bool) -> WorldState:
+    if pod.ready == ready:
+        return state
+    changed = attrs.evolve(pod, ready=ready, ready_since=state.now if ready else None)
+    state = attrs.evolve(state, pods=_put(state.pods, changed))
+    rs = _find(state.replicasets, pod.owner.name) if ready and pod.owner is not None else None
+    if rs is not None:  # ref replica_set.go (updatePod): re-sync after minReadySeconds + 1 s
+        state = _add_timer(state, replicaset.ready_transition_requeue(rs), TIMER_REPLICASET, rs.name)
+    return state
+
+
+def _remove_pods(state: WorldState, names: set[str]) -> WorldState:
+    facts = {n: f for n, f in state.facts().items() if n not in names}
+    pods = tuple(p for p in state.pods if p.name not in names)
+    return _with_facts(attrs.evolve(state, pods=pods), facts)
+
+
+def _delete_pods(state: WorldState, names: Iterable[str]) -> WorldState:
+    """Graceful deletion: unbound pods vanish at once, bound ones 1 s later."""
+    names = set(names)
+    now_gone = {p.name for p in state.pods if p.name in names and not p.node}
+    state = _remove_pods(state, now_gone)
+    facts = state.facts()
+    pods = []
+    for p in state.pods:
+        if p.name in names and not p.deleting:
+            facts[p.name] = attrs.evolve(facts[p.name], delete_at=state.now + GRACE_SECONDS)
+            p = attrs.evolve(p, deleting=True)
+        pods.append(p)
+    return _with_facts(attrs.evolve(state, pods=tuple(pods)), facts)
+
+
+# ---------------------------------------------------------------- controllers
+
+
+def _create_pods(state: WorldState, rs: ReplicaSetView, count: int) -> WorldState:
+    for _ in range(count):
+        state, uid = _uid(state)
+        name = f"{rs.name}-{_suffix(state.next_pod)}"
+        state = attrs.evolve(state, next_pod=state.next_pod + 1)
+        pod = PodView(
+            name=name,
+            uid=uid,
+            owner=OwnerRef(REPLICASET, rs.name, rs.uid),
+            labels=rs.template.labels,
+            image=rs.template.image,
+            node="",
+            phase=PENDING,
+            ready=False,
+            ready_since=None,
+            deleting=False,
+            created=state.now,
+        )
+        facts = state.facts()
+        facts[name] = Kubelet(ready_after=rs.template.behavior.ready_after)
+        state = _with_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
+        state = _bind(state, pod, rs.template.node_selector)
+    return state
+
+
+def _sync_replicaset(state: WorldState, name: str, release: Release) -> WorldState:
+    rs = _find(state.replicasets, name)
+    if rs is None:
+        return state
+    related = replicaset.related_pods_of(rs, state.replicasets, state.pods)
+    decision = replicaset.sync(rs, state.pods, state.now, release=release, related_pods=related)
+    if decision.create:
+        state = _create_pods(state, rs, decision.create)
+    if decision.delete_count:
+        allowed = decision.deletions
+        chosen = set(allowed.certain) | set(sorted(allowed.pool)[: allowed.pick])
+        state = _delete_pods(state, chosen)
+    if decision.status != rs.status:
+        state = attrs.evolve(
+            state, replicasets=_put(state.replicasets, attrs.evolve(rs, status=decision.status))
+        )
+    return _add_timer(state, decision.requeue_after, TIMER_REPLICASET, name)
+
+
+def _update_rs(
+    state: WorldState, name: str, change: Callable[[ReplicaSetView], ReplicaSetView]
+) -> WorldState:
+    rs = _find(state.replicasets, name)
+    if rs is None:
+        return state
+    new = change(rs)
+    if (new.replicas, new.min_ready_seconds, new.template) != (
+        rs.replicas,
+        rs.min_ready_seconds,
+        rs.template,
+    ):
+        new = attrs.evolve(new, generation=rs.generation + 1)
+    return attrs.evolve(state, replicasets=_put(state.replicasets, new))
+
+
+def _merge_annotations(current: Labels, updates: Labels) -> Labels:
+    return labels({**dict(current), **dict(updates)})
+
+
+def _apply_deployment_decision(
+    state: WorldState, d: DeploymentView, decision: deployment.DeploymentDecision
+) -> WorldState:
+    # the revision sync of the new ReplicaSet
+    for name, notes in decision.annotate:
+        state = _update_rs(state, name, lambda rs, a=notes: attrs.evolve(rs, annotations=a))
+    for name, mrs in decision.min_ready_seconds:
+        state = _update_rs(state, name, lambda rs, m=mrs: attrs.evolve(rs, min_ready_seconds=m))
+    if decision.create is not None:
+        if (
+            _find(state.replicasets, decision.create.name) is not None
+        ):  # hash collision: retry with a new hash
+            status = attrs.evolve(d.status, collision_count=d.status.collision_count + 1)
+            return attrs.evolve(state, deployments=_put(state.deployments, attrs.evolve(d, status=status)))
+        state, uid = _uid(state)
+        state = attrs.evolve(
+            state, replicasets=_put(state.replicasets, attrs.evolve(decision.create, uid=uid))
+        )
+    for name, size in decision.scale:
+        state = _update_rs(
+            state,
+            name,
+            lambda rs, n=size: attrs.evolve(
+                rs, replicas=n, annotations=_merge_annotations(rs.annotations, decision.replicas_annotations)
+            ),
+        )
+    for name in decision.delete:
+        state = _delete_replicaset(state, name)
+    new_d = attrs.evolve(d, annotations=decision.deployment_annotations, status=decision.status)
+    if new_d != d:
+        state = attrs.evolve(state, deployments=_put(state.deployments, new_d))
+    return _add_timer(state, _progress_recheck(decision), TIMER_DEPLOYMENT, d.name)
+
+
+def _progress_recheck(decision: deployment.DeploymentDecision) -> float | None:
+    """The decision's re-check, except the endless one upstream keeps for a Deployment that completed once
+    and then lost availability: its Progressing reason stays NewReplicaSetAvailable, so syncRolloutStatus
+    judges nothing and DeploymentTimedOut never fires, yet requeueStuckDeployment re-polls it rate-limited
+    (every 5-100 ms) for ever, changing nothing. The world leaves that poll out."""
+    status = decision.status
+    cond = status.condition(PROGRESSING)
+    if (
+        cond is not None
+        and cond.reason == NEW_RS_AVAILABLE_REASON
+        and status.replicas == status.updated_replicas
+    ):
+        return None
+    return decision.requeue_after
+
+
+def _sync_deployment(state: WorldState, name: str, release: Release) -> WorldState:
+    d = _find(state.deployments, name)
+    if d is None:
+        return state
+    decision = deployment.sync(d, state.replicasets, state.pods, state.now, release=release)
+    return _apply_deployment_decision(state, d, decision)
+
+
+def _round(state: WorldState, release: Release) -> WorldState:
+    state = _kubelet_step(state)
+    for rs in state.replicasets:
+        state = _sync_replicaset(state, rs.name, release)
+    for d in state.deployments:
+        state = _sync_deployment(state, d.name, release)
+    return state
+
+
+def run_to_fixpoint(state: WorldState, *, release: Release = DEFAULT) -> WorldState:
+    """Rounds of kubelet events and controller syncs at `state.now` until one changes nothing."""
+    for _ in range(MAX_ROUNDS):
+        nxt = _round(state, release)
+        if nxt == state:
+            return state
+        state = nxt
+    raise RuntimeError(f"controllers did not reach a fixpoint at t={state.now} in {MAX_ROUNDS} rounds")
+
+
+# ---------------------------------------------------------------- time
+
+
+def next_event(state: WorldState) -> float | None:
+    """The earliest kubelet event or controller timer after `state.now`."""
+    facts = state.facts()
+    times = [t for t, _, _ in state.timers]
+    times += [f.delete_at for f in facts.values() if f.delete_at is not None]
+    times += [t for p in state.pods if (t := _ready_time(p, facts.get(p.name))) is not None]
+    later = [t for t in times if t > state.now]
+    return min(later) if later else None
+
+
+def _step_to(state: WorldState, at: float, release: Release) -> WorldState:
+    timers = frozenset(t for t in state.timers if t[0] > at)
+    return run_to_fixpoint(attrs.evolve(state, now=at, timers=timers), release=release)
+
+
+def advance(state: WorldState, seconds: float, *, release: Release = DEFAULT) -> WorldState:
+    """Let `seconds` pass, firing every event in time order, and end at exactly now + seconds."""
+    end = state.now + seconds
+    while (at := next_event(state)) is not None and at <= end:
+        state = _step_to(state, at, release)
+    return _step_to(state, end, release)
+
+
+def _quiet(a: WorldState, b: WorldState) -> bool:
+    """Equal but for the clock and the timers."""
+    return attrs.evolve(a, now=0.0, timers=frozenset()) == attrs.evolve(b, now=0.0, timers=frozenset())
+
+
+def settle(
+    state: WorldState, *, horizon: float = 3600.0, release: Release = DEFAULT
+) -> tuple[WorldState, bool]:
+    """Jump from event to event until none is left (True) or the next one lies past now + horizon (False).
+
+    A controller timer whose syncs change nothing is dropped without moving the clock: it is no work.
+    """
+    state = run_to_fixpoint(state, release=release)
+    end = state.now + horizon
+    idle: set[tuple[str, str]] = set()  # objects whose timer fired idle since the last change
+    for _ in range(MAX_EVENTS):
+        at = next_event(state)
+        if at is None:
+            return state, True
+        stepped = _step_to(state, at, release)
+        if not _kubelet_due(state, at) and _quiet(stepped, state):
+            firing = {(kind, name) for t, kind, name in state.timers if t == at}
+            # keep timers the idle syncs set (a re-check may be due shortly), unless they fired idle before
+            timers = (
+                stepped.timers
+                if not firing <= idle
+                else frozenset(state.timers - {t for t in state.timers if t[0] == at})
+            )
+            idle |= firing
+            state = attrs.evolve(state, timers=timers)
+            continue
+        if at > end:
+            return state, False
+        idle.clear()
+        state = stepped
+    return state, False
+
+
+def _kubelet_due(state: WorldState, at: float) -> bool:
+    facts = state.facts()
+    return any(f.delete_at == at for f in facts.values()) or any(
+        _ready_time(p, facts.get(p.name)) == at for p in state.pods
+    )
+
+
+# ---------------------------------------------------------------- operations
+
+
+def apply(state: WorldState, op: Operation, *, release: Release = DEFAULT) -> WorldState:
+    """Carry out `op`, then run the controllers to a fixpoint at the current instant.
+
+    Raises InvalidSpec (state unchanged) when the API server would reject the write.
+    """
+    if isinstance(op, Advance):
+        return advance(run_to_fixpoint(state, release=release), op.seconds, release=release)
+    handler = _HANDLERS[type(op)]
+    return run_to_fixpoint(handler(state, op), release=release)
+
+
+def _create_deployment(state: WorldState, op: CreateDeployment) -> WorldState:
+    validate_deployment(op.name, op.spec)
+    _require_new(state.deployments, op.name, "deployment")
+    state, uid = _uid(state)
+    d = DeploymentView(
+        name=op.name,
+        uid=uid,
+        generation=1,
+        spec=op.spec,
+        annotations=(),
+        status=DeploymentStatus(),
+        created=state.now,
+    )
+    return attrs.evolve(state, deployments=_put(state.deployments, d))
+
+
+def _create_replicaset(state: WorldState, op: CreateReplicaSet) -> WorldState:
+    validate_replicaset(op.name, op.spec)
+    _require_new(state.replicasets, op.name, "replicaset")
+    state, uid = _uid(state)
+    rs = ReplicaSetView(
+        name=op.name,
+        uid=uid,
+        owner=None,
+        generation=1,
+        replicas=op.spec.replicas,
+        selector=op.spec.selector,
+        template=op.spec.template,
+        min_ready_seconds=op.spec.min_ready_seconds,
+        annotations=(),
+        status=ReplicaSetStatus(),
+        created=state.now,
+    )
+    return attrs.evolve(state, replicasets=_put(state.replicasets, rs))
+
+
+def _require_new(items: Iterable[_Named], name: str, kind: str) -> None:
+    if _find(items, name) is not None:
+        raise InvalidSpec("metadata.name", f"{kind} {name!r} already exists; use another name")
+
+
+def _write_deployment_spec(
+    state: WorldState, name: str, change: Callable[[DeploymentSpec], DeploymentSpec]
+) -> WorldState:
+    d = _find(state.deployments, name)
+    if d is None:
+        return state
+    spec = change(d.spec)
+    validate_deployment(name, spec)
+    if spec == d.spec:
+        return state
+    new = attrs.evolve(d, spec=spec, generation=d.generation + 1)
+    return attrs.evolve(state, deployments=_put(state.deployments, new))
+
+
+def _write_replicaset_spec(
+    state: WorldState, name: str, change: Callable[[ReplicaSetSpec], ReplicaSetSpec]
+) -> WorldState:
+    rs = _find(state.replicasets, name)
+    if rs is None:
+        return state
+    spec = ReplicaSetSpec(
+        template=rs.template,
+        selector=rs.selector,
+        replicas=rs.replicas,
+        min_ready_seconds=rs.min_ready_seconds,
+    )
+    new_spec = change(spec)
+    validate_replicaset(name, new_spec)
+    if new_spec == spec:
+        return state
+    new = attrs.evolve(
+        rs, template=new_spec.template, replicas=new_spec.replicas, generation=rs.generation + 1
+    )
+    return attrs.evolve(state, replicasets=_put(state.replicasets, new))
+
+
+def _scale(state: WorldState, op: Scale) -> WorldState:
+    if op.kind == DEPLOYMENT:
+        return _write_deployment_spec(state, op.name, lambda s: attrs.evolve(s, replicas=op.replicas))
+    return _write_replicaset_spec(state, op.name, lambda s: attrs.evolve(s, replicas=op.replicas))
+
+
+def _update_template(state: WorldState, op: UpdateTemplate) -> WorldState:
+    if op.kind == DEPLOYMENT:
+        return _write_deployment_spec(state, op.name, lambda s: attrs.evolve(s, template=op.template))
+    return _write_replicaset_spec(state, op.name, lambda s: attrs.evolve(s, template=op.template))
+
+
+def _set_strategy(state: WorldState, op: SetStrategy) -> WorldState:
+    return _write_deployment_spec(state, op.name, lambda s: attrs.evolve(s, strategy=op.strategy))
+
+
+def _set_paused(state: WorldState, op: SetPaused) -> WorldState:
+    return _write_deployment_spec(state, op.name, lambda s: attrs.evolve(s, paused=op.paused))
+
+
+def rollback_template(state: WorldState, name: str, to_revision: int) -> PodTemplate | None:
+    """The template `kubectl rollout undo --to-revision` writes, or None when it would not write one."""
+    # ref kubectl polymorphichelpers/rollback.go (deploymentRevision, DeploymentRollbacker.Rollback)
+    d = _find(state.deployments, name)
+    if d is None or d.spec.paused:
+        return None
+    known = (rs for rs in deployment.owned(d, state.replicasets) if rs.revision > 0)
+    rss = sorted(known, key=lambda rs: rs.revision, reverse=True)
+    if to_revision == 0:
+        target = rss[1] if len(rss) > 1 else None
+    else:
+        target = next((rs for rs in rss if rs.revision == to_revision), None)
+    if target is None:
+        return None
+    template = attrs.evolve(
+        target.template, labels=tuple(kv for kv in target.template.labels if kv[0] != POD_TEMPLATE_HASH)
+    )
+    return None if template == d.spec.template else template
+
+
+def _rollback(state: WorldState, op: Rollback) -> WorldState:
+    template = rollback_template(state, op.name, op.to_revision)
+    if template is None:
+        return state
+    return _write_deployment_spec(state, op.name, lambda s: attrs.evolve(s, template=template))
+
+
+def _delete_replicaset(state: WorldState, name: str) -> WorldState:
+    rs = _find(state.replicasets, name)
+    if rs is None:
+        return state
+    state = attrs.evolve(state, replicasets=tuple(r for r in state.replicasets if r.name != name))
+    owned = [
+        p.name
+        for p in state.pods
+        if p.owner is not None and p.owner.kind == REPLICASET and p.owner.uid == rs.uid
+    ]
+    return _delete_pods(state, owned)
+
+
+def _delete_workload(state: WorldState, op: DeleteWorkload) -> WorldState:
+    if op.kind == REPLICASET:
+        return _delete_replicaset(state, op.name)
+    d = _find(state.deployments, op.name)
+    if d is None:
+        return state
+    for rs in deployment.owned(d, state.replicasets):
+        state = _delete_replicaset(state, rs.name)
+    return attrs.evolve(state, deployments=tuple(x for x in state.deployments if x.name != op.name))
+
+
+def _pod_action(state: WorldState, op: PodAction) -> WorldState:
+    active = sorted((p for p in view(state).pods_of(op.kind, op.name) if p.active), key=pod_order)
+    if not active:
+        return state
+    pod = active[op.index % len(active)]
+    facts = state.facts()
+    if op.action == "fail":
+        failed = attrs.evolve(pod, phase=FAILED, ready=False, ready_since=None)
+        return attrs.evolve(state, pods=_put(state.pods, failed))
+    if op.action == "delete":
+        return _delete_pods(state, [pod.name])
+    if pod.phase != RUNNING:
+        return state
+    facts[pod.name] = attrs.evolve(facts[pod.name], probe_failing=op.action == "unready")
+    return _set_ready(_with_facts(state, facts), pod, op.action == "ready")
+
+
+def _node_join(state: WorldState, op: NodeJoin) -> WorldState:
+    if _find(state.nodes, op.name) is not None:
+        return state
+    return attrs.evolve(state, nodes=_put(state.nodes, _node(op.name, op.labels)))
+
+
+def _node_leave(state: WorldState, op: NodeLeave) -> WorldState:
+    if _find(state.nodes, op.name) is None:
+        return state
+    state = attrs.evolve(state, nodes=tuple(n for n in state.nodes if n.name != op.name))
+    return _remove_pods(state, {p.name for p in state.pods if p.node == op.name})
+
+
+_HANDLERS: dict[type, Callable[[WorldState, object], WorldState]] = {
+    CreateDeployment: _create_deployment,
+    CreateReplicaSet: _create_replicaset,
+    Scale: _scale,
+    UpdateTemplate: _update_template,
+    SetStrategy: _set_strategy,
+    SetPaused: _set_paused,
+    Rollback: _rollback,
+    DeleteWorkload: _delete_workload,
+    PodAction: _pod_action,
+    NodeJoin: _node_join,
+    NodeLeave: _node_leave,
+}

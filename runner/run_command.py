@@ -1,0 +1,59 @@
+"""`kubeprops run`: conformance properties against one target, a summary and report files."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from kubeprops.properties.conformance import PASS, PropertyResult, resolve_controllers, run_conformance
+from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
+
+from .report import SYMBOL, RunInfo, write_reports
+
+
+def fail(message: str) -> int:
+    print(f"kubeprops: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run_command(args: argparse.Namespace, *, command_line: str) -> int:
+    from kubeprops.adapters.registry import UnknownAdapter, load_adapter_factory
+
+    profile = args.profile or os.environ.get(ENV_VAR) or DEFAULT_PROFILE
+    try:
+        controllers = resolve_controllers(
+            args.controllers.split(",") if args.controllers is not None else None
+        )
+        settings = profile_settings(profile)
+        factory = load_adapter_factory(args.adapter)
+    except (ValueError, UnknownAdapter) as err:
+        return fail(str(err))
+    if args.max_examples is not None:
+        from hypothesis import settings as Settings
+
+        settings = Settings(settings, max_examples=args.max_examples)
+
+    def progress(result: PropertyResult) -> None:
+        if not args.quiet:
+            print(
+                f"  {result.controller:<11} {result.property:<20} {SYMBOL[result.verdict]:<10} "
+                f"{result.stats.examples:>4} examples {result.stats.steps:>5} steps {result.seconds:7.1f}s",
+                flush=True,
+            )
+
+    if not args.quiet:
+        print(
+            f"kubeprops: checking {', '.join(controllers)} on {args.adapter} (profile {profile})", flush=True
+        )
+    report = run_conformance(factory, controllers=controllers, settings=settings, on_result=progress)
+    for result in report.results:
+        if result.verdict != PASS:
+            print(f"\n--- {result.controller}/{result.property}: {result.verdict}\n{result.message}")
+    passed = sum(r.verdict == PASS for r in report.results)
+    print(f"\nkubeprops: {passed} of {len(report.results)} properties passed (exit {report.exit_code})")
+    if args.report is not None:
+        info = RunInfo(args.adapter, f"{args.adapter} (kubeprops)", profile, command_line)
+        for path in write_reports(report, info, args.report):
+            print(f"kubeprops: wrote {path}")
+    return report.exit_code

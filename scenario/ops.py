@@ -1,0 +1,129 @@
+"""Operations: everything a scenario can do to a target, as data.
+
+User operations change workload specs through the API; world operations act on what the controllers
+do not own (nodes, kubelets, pods' health) and on time. The same operation sequence means the same
+thing on every target, so a counterexample found on one can be replayed on another.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .spec import DeploymentSpec, DeploymentStrategy, Labels, PodTemplate, ReplicaSetSpec, labels
+
+DEPLOYMENT = "Deployment"
+REPLICASET = "ReplicaSet"
+WORKLOAD_KINDS = (DEPLOYMENT, REPLICASET)
+
+
+# ---------------------------------------------------------------- user operations (API writes)
+
+
+@attrs.frozen
+class CreateDeployment:
+    name: str
+    spec: DeploymentSpec
+
+
+@attrs.frozen
+class CreateReplicaSet:
+    name: str
+    spec: ReplicaSetSpec
+
+
+@attrs.frozen
+class Scale:
+    kind: str
+    name: str
+    replicas: int
+
+
+@attrs.frozen
+class UpdateTemplate:
+    """Replace the pod template (a new image or pod behaviour): a rollout for a Deployment."""
+
+    kind: str
+    name: str
+    template: PodTemplate
+
+
+@attrs.frozen
+class SetStrategy:
+    name: str
+    strategy: DeploymentStrategy
+
+
+@attrs.frozen
+class SetPaused:
+    name: str
+    paused: bool
+
+
+@attrs.frozen
+class Rollback:
+    """`kubectl rollout undo`: copy the template of the ReplicaSet with `to_revision` (0 = the previous
+    revision) into the Deployment. A no-op when that revision no longer exists."""
+
+    name: str
+    to_revision: int = 0
+
+
+@attrs.frozen
+class DeleteWorkload:
+    kind: str
+    name: str
+
+
+# ---------------------------------------------------------------- world operations
+
+
+POD_FAIL = "fail"  # the pod's containers exit non-zero; phase Failed (restartPolicy Always pods too)
+POD_DELETE = "delete"  # someone deletes the pod (graceful; the kubelet finishes the deletion)
+POD_UNREADY = "unready"  # the readiness probe starts failing, and keeps failing
+POD_READY = "ready"  # the readiness probe passes again
+POD_ACTIONS = (POD_FAIL, POD_DELETE, POD_UNREADY, POD_READY)
+
+
+@attrs.frozen
+class PodAction:
+    """Act on the `index`-th pod (modulo their number) of the workload's active pods, ordered by
+    `kubeprops.scenario.view.pod_order`. Nothing happens when the workload has no active pod."""
+
+    kind: str
+    name: str
+    index: int
+    action: str
+
+
+@attrs.frozen
+class NodeJoin:
+    name: str
+    labels: Labels = attrs.field(default=(), converter=labels)
+
+
+@attrs.frozen
+class NodeLeave:
+    """The node is deleted; its pods are garbage-collected and replaced elsewhere."""
+
+    name: str
+
+
+@attrs.frozen
+class Advance:
+    """Let `seconds` of (virtual or real) time pass while the controllers run."""
+
+    seconds: int
+
+
+UserOperation = (
+    CreateDeployment
+    | CreateReplicaSet
+    | Scale
+    | UpdateTemplate
+    | SetStrategy
+    | SetPaused
+    | Rollback
+    | DeleteWorkload
+)
+WorldOperation = PodAction | NodeJoin | NodeLeave | Advance
+Operation = UserOperation | WorldOperation

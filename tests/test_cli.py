@@ -1,0 +1,70 @@
+"""The `kubeprops` command in a subprocess, as a user runs it."""
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+
+def kubeprops(*args, cwd=None):
+    return subprocess.run(
+        [sys.executable, "-m", "kubeprops.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
+
+
+def test_run_writes_junit_markdown_and_json(tmp_path):
+    report = tmp_path / "report"
+    result = kubeprops("run", "--report", str(report), "--max-examples", "3")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for controller in ("replicaset", "deployment"):
+        for prop in ("always-invariants", "settles-to-model"):
+            assert f"{controller:<11} {prop}" in result.stdout
+    junit = ET.parse(report / "junit.xml").getroot()
+    cases = junit.findall(".//testcase")
+    assert {(c.get("classname"), c.get("name")) for c in cases} == {
+        (f"kubeprops.{c}", p)
+        for c in ("replicaset", "deployment")
+        for p in ("always-invariants", "settles-to-model")
+    }
+    assert junit.find("testsuite").get("failures") == "0"
+    summary = (report / "summary.md").read_text()
+    assert "| deployment | settles-to-model | ✅ pass |" in summary
+    data = json.loads((report / "results.json").read_text())
+    assert data["exit_code"] == 0
+    assert all(r["stats"]["examples"] >= 3 for r in data["results"])
+
+
+def test_controllers_option_selects(tmp_path):
+    result = kubeprops("run", "--controllers", "replicaset", "--max-examples", "2", "--quiet")
+    assert result.returncode == 0, result.stderr
+    assert "2 of 2 properties passed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "--controllers", "replicasets"],
+            "unknown controller 'replicasets': choose from replicaset,",
+        ),
+        (["run", "--controllers", "job"], "controller 'job' is not implemented in this version yet"),
+        (["run", "--controllers", ","], "no controller given"),
+        (["run", "--adapter", "minikube"], "unknown adapter 'minikube'"),
+        (["run", "--profile", "fast"], "unknown Hypothesis profile 'fast': choose one of ci, dev, deep"),
+        (["run", "--max-examples", "0"], "expected a positive integer, got '0'"),
+        (["launch"], "invalid choice: 'launch'"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(args, message):
+    result = kubeprops(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_help_documents_exit_codes():
+    result = kubeprops("run", "--help")
+    assert result.returncode == 0
+    assert "3  no violation, but some example did not settle" in result.stdout
