@@ -21,7 +21,7 @@ from kubeprops.reference_model.release import DEFAULT, Release
 
 from .deployment import DeploymentMachine
 from .machine import ALWAYS, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
-from .profiles import profile_settings
+from .profiles import profile_settings, without_timing_checks
 from .replicaset import ReplicaSetMachine
 
 PASS, FAIL, UNKNOWN, ERROR = "pass", "fail", "unknown", "error"
@@ -188,11 +188,12 @@ def run_conformance(
 ) -> ConformanceReport:
     """Run every property of the chosen controllers against targets made by `adapter_factory`.
 
-    `settings` overrides the profile (`ci` unless `profile` or $KUBEPROPS_PROFILE says otherwise).
+    `settings` overrides the profile (`ci` unless `profile` or $KUBEPROPS_PROFILE says otherwise); its
+    deadline and too-slow health checks are switched off, as they are in every profile.
     `on_result` is called as each property finishes, for progress output.
     """
     chosen = resolve_controllers(controllers)
-    effective = settings if settings is not None else profile_settings(profile)
+    effective = without_timing_checks(settings if settings is not None else profile_settings(profile))
     results = []
     for controller in chosen:
         for prop in PROPERTIES:

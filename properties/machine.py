@@ -178,7 +178,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.settled = True
         observed = self.observe_now()
         if cfg.check == SETTLED and not self.unknown:
-            problems = diff(summarize(world.view(self.model)), summarize(observed))
+            problems = diff(world.expected_summary(self.model), summarize(observed))
             if problems:
                 raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(problems))
 
@@ -217,9 +217,9 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.settle_and_compare()
 
     @precondition(
-        lambda self: self.settled
-        and len(self.nodes) < MAX_NODES
-        and NODE_OPERATIONS in self.adapter.capabilities
+        lambda self: (
+            self.settled and len(self.nodes) < MAX_NODES and NODE_OPERATIONS in self.adapter.capabilities
+        )
     )
     @rule()
     def node_join(self) -> None:

@@ -16,13 +16,24 @@ ENV_VAR = "KUBEPROPS_PROFILE"
 
 # Properties drive a whole (simulated) cluster per example: slow data generation is expected, and
 # a fixed deadline would turn a slow machine into flaky failures.
+SLOW_IS_NORMAL = (HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much)
 _COMMON = dict(
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=list(SLOW_IS_NORMAL),
     print_blob=False,
     # One shrunk counterexample per property keeps the report readable; the rest are found once it is fixed.
     report_multiple_bugs=False,
 )
+
+
+def without_timing_checks(given: settings) -> settings:
+    """`given` with no deadline and no too-slow health checks, whatever it inherited.
+
+    A user's `settings(max_examples=2)` inherits Hypothesis' default 200 ms deadline; one example drives a
+    whole cluster, so on a loaded machine that would fail examples for being slow, not for being wrong.
+    """
+    suppressed = [*given.suppress_health_check, *SLOW_IS_NORMAL]
+    return settings(given, deadline=None, suppress_health_check=suppressed)
 
 
 def register_profiles() -> None:

@@ -73,6 +73,7 @@ from kubeprops.scenario.view import (
     RUNNING,
     SUCCEEDED,
     ClusterView,
+    Condition,
     DeploymentStatus,
     DeploymentView,
     NodeView,
@@ -83,8 +84,9 @@ from kubeprops.scenario.view import (
     pod_order,
 )
 
-from . import deployment, replicaset
+from . import deployment, deployment_races, replicaset
 from .deployment_status import NEW_RS_AVAILABLE_REASON, PROGRESSING
+from .quiescent import Summary, summarize
 from .release import DEFAULT, Release
 from .validation import validate_deployment, validate_replicaset
 
@@ -117,9 +119,15 @@ class WorldState:
     timers: frozenset[tuple[float, str, str]] = frozenset()  # (at, kind, name) controller re-syncs
     next_uid: int = 1
     next_pod: int = 0
+    # by Deployment name: Progressing conditions a racing target may show instead of the model's
+    # (see `deployment_races`); the settled comparison accepts any of them
+    alternatives: tuple[tuple[str, frozenset[Condition]], ...] = ()
 
     def facts(self) -> dict[str, Kubelet]:
         return dict(self.kubelet)
+
+    def alternatives_of(self, name: str) -> frozenset[Condition]:
+        return next((c for n, c in self.alternatives if n == name), frozenset())
 
 
 # ---------------------------------------------------------------- small helpers
@@ -182,6 +190,24 @@ def view(state: WorldState) -> ClusterView:
         pods=state.pods,
         nodes=state.nodes,
     )
+
+
+def expected_summary(state: WorldState) -> Summary:
+    """The settled summary a target must match, with every outcome upstream's races allow."""
+    summary = summarize(view(state))
+    return attrs.evolve(
+        summary,
+        deployments=tuple(
+            attrs.evolve(d, progressing_also=_other_triples(d.progressing, state.alternatives_of(d.name)))
+            for d in summary.deployments
+        ),
+    )
+
+
+def _other_triples(
+    model: tuple[str, str, str] | None, conditions: frozenset[Condition]
+) -> tuple[tuple[str, str, str], ...]:
+    return tuple(sorted({(c.type, c.status, c.reason) for c in conditions} - {model}))  # type: ignore[operator]
 
 
 # ---------------------------------------------------------------- scheduling and the kubelet
@@ -395,8 +421,21 @@ def _sync_deployment(state: WorldState, name: str, release: Release) -> WorldSta
     d = _find(state.deployments, name)
     if d is None:
         return state
-    decision = deployment.sync(d, state.replicasets, state.pods, state.now, release=release)
-    return _apply_deployment_decision(state, d, decision)
+
+    def resync(view: DeploymentView) -> deployment.DeploymentDecision:
+        return deployment.sync(view, state.replicasets, state.pods, state.now, release=release)
+
+    decision = resync(d)
+    alternatives, requeues = deployment_races.step(d, decision, state.alternatives_of(name), resync)
+    state = _apply_deployment_decision(state, d, decision)
+    for after in requeues:
+        state = _add_timer(state, after, TIMER_DEPLOYMENT, name)
+    return _set_alternatives(state, name, alternatives)
+
+
+def _set_alternatives(state: WorldState, name: str, found: frozenset[Condition]) -> WorldState:
+    kept = tuple((n, c) for n, c in state.alternatives if n != name)
+    return attrs.evolve(state, alternatives=tuple(sorted((*kept, (name, found)) if found else kept)))
 
 
 def _round(state: WorldState, release: Release) -> WorldState:
@@ -648,7 +687,11 @@ def _delete_workload(state: WorldState, op: DeleteWorkload) -> WorldState:
         return state
     for rs in deployment.owned(d, state.replicasets):
         state = _delete_replicaset(state, rs.name)
-    return attrs.evolve(state, deployments=tuple(x for x in state.deployments if x.name != op.name))
+    return attrs.evolve(
+        state,
+        deployments=tuple(x for x in state.deployments if x.name != op.name),
+        alternatives=tuple((n, c) for n, c in state.alternatives if n != op.name),
+    )
 
 
 def _pod_action(state: WorldState, op: PodAction) -> WorldState:

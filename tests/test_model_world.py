@@ -32,11 +32,17 @@ from kubeprops.scenario.spec import RECREATE
 
 
 def template(image: str = "app:v1", ready_after: int | None = 0, **selector: str) -> PodTemplate:
-    return PodTemplate(labels={"app": "web"}, image=image, behavior=PodBehavior(ready_after), node_selector=selector)
+    return PodTemplate(
+        labels={"app": "web"}, image=image, behavior=PodBehavior(ready_after), node_selector=selector
+    )
 
 
-def create(replicas: int = 4, image: str = "app:v1", ready_after: int | None = 0, **spec: object) -> CreateDeployment:
-    return CreateDeployment("web", DeploymentSpec(template=template(image, ready_after), replicas=replicas, **spec))
+def create(
+    replicas: int = 4, image: str = "app:v1", ready_after: int | None = 0, **spec: object
+) -> CreateDeployment:
+    return CreateDeployment(
+        "web", DeploymentSpec(template=template(image, ready_after), replicas=replicas, **spec)
+    )
 
 
 def update(image: str, ready_after: int | None = 0) -> UpdateTemplate:
@@ -54,7 +60,10 @@ def run(*ops: object, nodes: int = 3) -> world.WorldState:
 
 def rs_sizes(state: world.WorldState) -> dict[str, tuple[int, int, int]]:
     """image -> (spec.replicas, status.availableReplicas, revision) of the Deployment's ReplicaSets."""
-    return {rs.template.image: (rs.replicas, rs.status.available_replicas, rs.revision) for rs in state.replicasets}
+    return {
+        rs.template.image: (rs.replicas, rs.status.available_replicas, rs.revision)
+        for rs in state.replicasets
+    }
 
 
 def test_initial_state_has_three_labelled_nodes():
@@ -108,7 +117,9 @@ def test_never_ready_template_stalls_with_progress_deadline_exceeded():
     assert d.status is None and d.replicasets is None  # timing-dependent numbers are not compared
     assert d.new_template == template_key(template("app:v2", None))
     cond = state.deployments[0].status.condition("Progressing")
-    assert cond.last_transition_time > 1 + 600  # last progress at t=1 (the update): strictly after the deadline
+    assert (
+        cond.last_transition_time > 1 + 600
+    )  # last progress at t=1 (the update): strictly after the deadline
 
 
 def test_history_limit_at_quiescence():
@@ -202,7 +213,13 @@ def test_bare_replicaset_summary():
     op = CreateReplicaSet("cache", ReplicaSetSpec(template=template(ready_after=None), replicas=2))
     state = run(op)
     (rs,) = summarize(world.view(state)).replicasets
-    assert (rs.replicas, rs.status, rs.pods_ready, rs.pods_not_ready, rs.pods_failed) == (2, (2, 0, 0), 0, 2, 0)
+    assert (rs.replicas, rs.status, rs.pods_ready, rs.pods_not_ready, rs.pods_failed) == (
+        2,
+        (2, 0, 0),
+        0,
+        2,
+        0,
+    )
     state = run_from(state, PodAction(REPLICASET, "cache", 0, "fail"))
     assert summarize(world.view(state)).replicasets[0].pods_failed == 1
 
@@ -237,7 +254,9 @@ def test_diff_reads_like_a_report():
     key = render_key(template_key(template()))
     assert f"Deployment/web: ReplicaSet[{key}].spec.replicas expected 4, observed 3" in lines
     assert diff(expected, expected) == []
-    assert diff(expected, attrs.evolve(expected, deployments=())) == ["Deployment/web: expected to exist, observed absent"]
+    assert diff(expected, attrs.evolve(expected, deployments=())) == [
+        "Deployment/web: expected to exist, observed absent"
+    ]
 
 
 def run_from(state: world.WorldState, *ops: object) -> world.WorldState:
@@ -253,8 +272,13 @@ def test_deployment_revision_follows_the_new_replicaset_after_history_cleanup():
     # ReplicaSet (revision 1) is cleaned up, so max(old)+1 is 1 again; upstream copies the existing new
     # ReplicaSet's own revision (2) onto the Deployment (sync.go getNewReplicaSet).
     ops = [
-        create(6, ready_after=10, strategy=DeploymentStrategy(RECREATE), revision_history_limit=0,
-               progress_deadline_seconds=30),
+        create(
+            6,
+            ready_after=10,
+            strategy=DeploymentStrategy(RECREATE),
+            revision_history_limit=0,
+            progress_deadline_seconds=30,
+        ),
         UpdateTemplate(DEPLOYMENT, "web", template(ready_after=1)),
     ]
     state = world.initial_state()
@@ -265,3 +289,54 @@ def test_deployment_revision_follows_the_new_replicaset_after_history_cleanup():
     (deployment,) = world.view(state).deployments
     (rs,) = world.view(state).replicasets
     assert (deployment.revision, rs.revision) == (2, 2)
+
+
+PROGRESSING_TIMED_OUT = ("Progressing", "False", "ProgressDeadlineExceeded")
+PROGRESSING_COMPLETE = ("Progressing", "True", "NewReplicaSetAvailable")
+
+
+def test_recreate_from_complete_allows_the_stale_complete_outcome():
+    # The NewReplicaSetCreated write may conflict; the retry keeps NewReplicaSetAvailable, and with the old
+    # ReplicaSets at 0 syncRolloutStatus calls the rollout complete for ever (sync.go, syncRolloutStatus).
+    recreate = DeploymentStrategy(type=RECREATE)
+    state = run(create(replicas=2, strategy=recreate, progress_deadline_seconds=30), update("app:v2", None))
+    assert [(c.status, c.reason) for c in state.alternatives_of("web")] == [
+        ("True", "NewReplicaSetAvailable")
+    ]
+    (d,) = world.expected_summary(state).deployments
+    assert d.progressing == PROGRESSING_TIMED_OUT and d.progressing_also == (PROGRESSING_COMPLETE,)
+    observed = attrs.evolve(d, progressing=PROGRESSING_COMPLETE, progressing_also=())
+    assert (
+        diff(
+            world.expected_summary(state),
+            attrs.evolve(world.expected_summary(state), deployments=(observed,)),
+        )
+        == []
+    )
+    other = attrs.evolve(d, progressing=("Progressing", "True", "ReplicaSetUpdated"), progressing_also=())
+    (line,) = diff(
+        world.expected_summary(state), attrs.evolve(world.expected_summary(state), deployments=(other,))
+    )
+    assert "expected False/ProgressDeadlineExceeded or True/NewReplicaSetAvailable" in line
+
+
+def test_rolling_update_and_completed_rollouts_have_one_progressing_outcome():
+    state = run(create(replicas=2, progress_deadline_seconds=30), update("app:v2", None))
+    assert state.alternatives == ()
+    recreate = DeploymentStrategy(type=RECREATE)
+    state = run(create(replicas=2, strategy=recreate), update("app:v2", None), update("app:v3", 0))
+    assert state.alternatives == ()  # v3 completed: both outcomes met again
+    assert world.expected_summary(state).deployments[0].progressing_also == ()
+
+
+def test_the_alternative_follows_the_model_rules_through_pause_and_resume():
+    # checkPausedConditions leaves a timed-out condition alone but rewrites the stale-complete one: the
+    # branches differ while paused; after resuming, the racing branch times out too and the two meet.
+    recreate = DeploymentStrategy(type=RECREATE)
+    state = run(create(replicas=2, strategy=recreate, progress_deadline_seconds=30), update("app:v2", None))
+    state, _ = world.settle(world.apply(state, SetPaused("web", True)))
+    (d,) = world.expected_summary(state).deployments
+    assert d.progressing == PROGRESSING_TIMED_OUT
+    assert d.progressing_also == (("Progressing", "Unknown", "DeploymentPaused"),)
+    state, settled = world.settle(world.apply(state, SetPaused("web", False)))
+    assert settled and state.alternatives == ()

@@ -3,13 +3,16 @@
 import itertools
 
 import pytest
-from sim_builders import deployment, replicaset, rolling, simulator, summary, template
+from sim_builders import RECREATE, deployment, replicaset, rolling, simulator, summary, template
 
 from kubeprops.adapters import Adapter, RunContext
 from kubeprops.adapters.registry import ADAPTERS, UnknownAdapter, load_adapter_factory
 from kubeprops.adapters.simulator import Cluster, SimulatorAdapter, simulator_factory
 from kubeprops.adapters.simulator.controllers.deployment import util
+from kubeprops.reference_model import diff, settled_state
+from kubeprops.reference_model.quiescent import summarize
 from kubeprops.scenario import (
+    DEPLOYMENT,
     Advance,
     CreateDeployment,
     CreateReplicaSet,
@@ -146,3 +149,22 @@ def test_same_seed_same_views_different_seed_may_interleave_differently():
     plain, shuffled = run(0), run(9)
     assert plain != shuffled  # another interleaving ...
     assert summary(plain[-1]) == summary(shuffled[-1])  # ... to the same end
+
+
+@pytest.mark.parametrize(
+    ("seed", "reason"), [(0, "ProgressDeadlineExceeded"), (12, "NewReplicaSetAvailable")]
+)
+def test_recreate_status_write_race_ends_in_an_outcome_the_model_allows(seed, reason):
+    # Seed 12 lets the Deployment controller read a stale Deployment when it creates the new ReplicaSet:
+    # the NewReplicaSetCreated write conflicts and the condition stays NewReplicaSetAvailable for good.
+    ops = [
+        CreateDeployment("web", deployment(2, strategy=RECREATE, progress_deadline_seconds=30)),
+        UpdateTemplate(DEPLOYMENT, "web", template("app:v2", None)),
+    ]
+    sim = simulator(seed)
+    for op in ops:
+        sim.apply(op)
+        assert sim.settle(3600).settled
+    view = sim.observe()
+    assert view.deployments[0].status.condition("Progressing").reason == reason
+    assert diff(settled_state(ops), summarize(view)) == []
