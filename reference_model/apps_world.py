@@ -1,0 +1,496 @@
+"""The quiescent oracle for StatefulSets and DaemonSets: a pure, deterministic executor.
+
+State, kubelet and controller rounds live here; `apps_operations.apply` carries out one operation and runs
+the controllers to a fixpoint at the current instant; `settle` lets virtual time jump from event to event
+until nothing is left to do; `apps_quiescent.settled_outcomes` runs a whole scenario and returns every
+settled outcome upstream allows (one per tie-breaking policy: the DaemonSet rolling update picks pods and
+nodes from Go maps, see `daemonset`).
+
+World semantics (the contract a simulator would follow too):
+
+* Nodes: `initial_state(n)` has Ready nodes node-0 .. node-(n-1) labelled kubernetes.io/hostname=<name>.
+  Node changes take effect at once, including the taints the node lifecycle controller derives
+  (`node_eligibility.effective_taints`); a node that is not Ready marks its pods not Ready, and they turn
+  Ready again when it does. RemoveNode force-deletes its pods at once (pod GC).
+* Scheduling: a StatefulSet pod binds to the node with the fewest pods among those matching its
+  nodeSelector and required affinity, schedulable, without an untolerated NoSchedule/NoExecute taint (ties
+  by name); a daemon pod binds to its target node when that node exists, matches its nodeSelector and has
+  no such taint (cordons are tolerated). An unbindable pod stays Pending and binds when a node fits.
+* Kubelet: a bound pod is Running at once and turns Ready `behavior.ready_after` seconds later (never when
+  None). Actions: fail -> Failed and not Ready; delete -> graceful deletion; unready / ready -> the probe.
+  Graceful deletions complete 1 s later (an unbound pod vanishes at once). A user NoExecute taint evicts
+  pods not tolerating it (StatefulSet pods; daemon pods are removed by their controller).
+* Claims: created by the StatefulSet controller; the garbage collector deletes a claim at once when every
+  owner it names is gone. Deleting a workload deletes its pods gracefully and its revisions at once.
+* Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
+  StatefulSet then every DaemonSet by name until a round changes nothing.
+* Timers: Ready transitions, deletion completions, minReadySeconds availability (a sync 1 s after the pod
+  becomes Available) and the DaemonSet re-queues (back-off, minReadySeconds).
+
+Not modelled: taint-based eviction after tolerationSeconds (StatefulSet pods on NotReady nodes stay, as
+their deletion could not complete there anyway), deletions that hang because the node's kubelet is down
+(every graceful deletion completes after 1 s), the kubelet's own restarts, resource fit, cache lag and
+expectations (every sync sees the writes of the ones before).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
+
+import attrs
+
+from kubeprops.scenario.apps_extra import (
+    CONTROLLER_REVISION_HASH,
+    DAEMONSET,
+    NO_EXECUTE,
+    NO_SCHEDULE,
+    POD_INDEX,
+    READY_TRUE,
+    STATEFULSET,
+    STATEFULSET_POD_NAME,
+    AppsClusterView,
+    AppsNodeView,
+    AppsPodTemplate,
+    ControllerRevisionView,
+    DaemonSetView,
+    PersistentVolumeClaimView,
+    StatefulSetView,
+    Taint,
+)
+from kubeprops.scenario.spec import labels
+from kubeprops.scenario.view import FAILED, PENDING, RUNNING, SUCCEEDED, OwnerRef, PodView
+
+from . import daemonset as ds_util
+from . import daemonset_sync, statefulset_sync
+from . import node_eligibility as elig
+from . import statefulset as sts_util
+from . import statefulset_pvc as pvc
+from .apps_common import AnyOf
+from .release import DEFAULT, Release
+
+HOSTNAME = "kubernetes.io/hostname"
+GRACE_SECONDS = 1.0
+MAX_ROUNDS = 500
+MAX_EVENTS = 20_000
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+Choose = Callable[[AnyOf], frozenset[str]]
+
+
+def choose_first(choice: AnyOf) -> frozenset[str]:
+    return choice.first()
+
+
+def choose_last(choice: AnyOf) -> frozenset[str]:
+    return choice.last()
+
+
+@attrs.frozen
+class PodFacts:
+    """What the kubelet knows of one pod."""
+
+    ready_after: int | None
+    started: float | None = None
+    probe_failing: bool = False
+    delete_at: float | None = None
+    target: str = ""  # daemon pods: the node of their metadata.name affinity
+
+
+@attrs.frozen
+class AppsState:
+    now: float = 0.0
+    nodes: tuple[AppsNodeView, ...] = ()
+    statefulsets: tuple[StatefulSetView, ...] = ()
+    daemonsets: tuple[DaemonSetView, ...] = ()
+    revisions: tuple[ControllerRevisionView, ...] = ()
+    pods: tuple[PodView, ...] = ()
+    claims: tuple[PersistentVolumeClaimView, ...] = ()
+    facts: tuple[tuple[str, PodFacts], ...] = ()
+    backoff: tuple[tuple[str, ds_util.Backoff], ...] = ()
+    timers: frozenset[float] = frozenset()
+    next_uid: int = 1
+
+    def fact_map(self) -> dict[str, PodFacts]:
+        return dict(self.facts)
+
+    def targets(self) -> dict[str, str]:
+        return {name: f.target for name, f in self.facts if f.target}
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+N = TypeVar("N", bound=_Named)
+
+
+def _put(items: tuple[N, ...], item: N) -> tuple[N, ...]:
+    """Insert or replace by name, kept sorted by name."""
+    rest = [i for i in items if i.name != item.name]
+    return tuple(sorted([*rest, item], key=lambda i: i.name))
+
+
+def _find(items: Iterable[N], name: str) -> N | None:
+    return next((i for i in items if i.name == name), None)
+
+
+def _uid(state: AppsState) -> tuple[AppsState, str]:
+    return attrs.evolve(state, next_uid=state.next_uid + 1), f"uid-{state.next_uid:06d}"
+
+
+def _timer(state: AppsState, at: float | None) -> AppsState:
+    return state if at is None or at <= state.now else attrs.evolve(state, timers=state.timers | {at})
+
+
+def initial_state(nodes: int = 3) -> AppsState:
+    """An empty cluster with `nodes` Ready nodes named node-0, node-1, ..."""
+    return AppsState(nodes=tuple(_node(f"node-{i}") for i in range(nodes)))
+
+
+def _node(
+    name: str,
+    extra: Iterable[tuple[str, str]] = (),
+    taints: Sequence[Taint] = (),
+    unschedulable: bool = False,
+) -> AppsNodeView:
+    """A node labelled kubernetes.io/hostname=<name> on top of `extra`."""
+    return AppsNodeView(name, labels({**dict(extra), HOSTNAME: name}), tuple(taints), unschedulable)
+
+
+# ---------------------------------------------------------------- scheduling and the kubelet
+
+
+def _fits(node: AppsNodeView, template: AppsPodTemplate, tolerations: Sequence[elig.Toleration]) -> bool:
+    if not elig.required_affinity_matches(template, node):
+        return False
+    effects = (NO_SCHEDULE, NO_EXECUTE)
+    return elig.untolerated(elig.effective_taints(node), tolerations, lambda t: t.effect in effects) is None
+
+
+def _load(state: AppsState, node: str) -> int:
+    return sum(1 for p in state.pods if p.node == node and p.phase not in (SUCCEEDED, FAILED))
+
+
+def _template_of(state: AppsState, pod: PodView) -> AppsPodTemplate | None:
+    rev = dict(pod.labels).get(CONTROLLER_REVISION_HASH, "")
+    for r in state.revisions:
+        if pod.owner is not None and r.owner.uid == pod.owner.uid and rev in (r.name, r.hash):
+            return r.template
+    return None
+
+
+def _pick_node(state: AppsState, pod: PodView, fact: PodFacts) -> str:
+    template = _template_of(state, pod)
+    if template is None:
+        return ""
+    if fact.target:  # a daemon pod: its node only (the scheduler tolerates the cordon taint for it)
+        node = _find(state.nodes, fact.target)
+        ok = node is not None and _fits(node, template, elig.daemon_pod_tolerations(template))
+        return fact.target if ok else ""
+    fits = [n for n in state.nodes if _fits(n, template, template.tolerations)]
+    return min(fits, key=lambda n: (_load(state, n.name), n.name)).name if fits else ""
+
+
+def _set_facts(state: AppsState, facts: dict[str, PodFacts]) -> AppsState:
+    return attrs.evolve(state, facts=tuple(sorted(facts.items())))
+
+
+def _bind_pending(state: AppsState) -> AppsState:
+    for pod in sorted((p for p in state.pods if p.phase == PENDING and not p.node), key=lambda p: p.name):
+        facts = state.fact_map()
+        node = _pick_node(state, pod, facts[pod.name])
+        if node:
+            facts[pod.name] = attrs.evolve(facts[pod.name], started=state.now)
+            state = _set_facts(
+                attrs.evolve(state, pods=_put(state.pods, attrs.evolve(pod, node=node, phase=RUNNING))), facts
+            )
+            state = _timer(state, _ready_at(facts[pod.name]))
+    return state
+
+
+def _ready_at(fact: PodFacts) -> float | None:
+    if fact.started is None or fact.ready_after is None or fact.probe_failing:
+        return None
+    return fact.started + fact.ready_after
+
+
+def _node_ready(state: AppsState, name: str) -> bool:
+    node = _find(state.nodes, name)
+    return node is not None and node.ready == READY_TRUE
+
+
+def _should_be_ready(state: AppsState, pod: PodView, fact: PodFacts) -> bool:
+    at = _ready_at(fact)
+    running = pod.phase == RUNNING and not pod.deleting
+    return running and at is not None and at <= state.now and _node_ready(state, pod.node)
+
+
+def _refresh_readiness(state: AppsState) -> AppsState:
+    facts = state.fact_map()
+    pods = []
+    for pod in state.pods:
+        want = _should_be_ready(state, pod, facts[pod.name]) if pod.name in facts else pod.ready
+        if pod.deleting:
+            want = pod.ready  # readiness left as is while terminating
+        if want != pod.ready:
+            pod = attrs.evolve(pod, ready=want, ready_since=state.now if want else None)
+        pods.append(pod)
+    return attrs.evolve(state, pods=tuple(pods))
+
+
+def _remove_pods(state: AppsState, names: set[str]) -> AppsState:
+    gone_uids = {p.uid for p in state.pods if p.name in names}
+    facts = {n: f for n, f in state.fact_map().items() if n not in names}
+    state = _set_facts(attrs.evolve(state, pods=tuple(p for p in state.pods if p.name not in names)), facts)
+    return _collect_claims(state, gone_uids)
+
+
+def _collect_claims(state: AppsState, gone_uids: set[str]) -> AppsState:
+    """Garbage collection: a claim whose every owner is gone is deleted."""
+    live = {p.uid for p in state.pods} | {s.uid for s in state.statefulsets}
+    kept = tuple(c for c in state.claims if not c.owners or any(o.uid in live for o in c.owners))
+    return attrs.evolve(state, claims=kept) if gone_uids or len(kept) != len(state.claims) else state
+
+
+def _delete_pods(state: AppsState, names: Iterable[str]) -> AppsState:
+    names = set(names)
+    state = _remove_pods(state, {p.name for p in state.pods if p.name in names and not p.node})
+    facts, pods = state.fact_map(), []
+    for p in state.pods:
+        if p.name in names and not p.deleting:
+            facts[p.name] = attrs.evolve(facts[p.name], delete_at=state.now + GRACE_SECONDS)
+            state = _timer(state, state.now + GRACE_SECONDS)
+            p = attrs.evolve(p, deleting=True)
+        pods.append(p)
+    return _set_facts(attrs.evolve(state, pods=tuple(pods)), facts)
+
+
+def _evict_untolerated(state: AppsState) -> AppsState:
+    """The taint manager: StatefulSet pods on a node with an untolerated user NoExecute taint are deleted."""
+    doomed = []
+    for pod in state.pods:
+        node = _find(state.nodes, pod.node)
+        template = _template_of(state, pod)
+        if node is None or template is None or pod.owner is None or pod.deleting:
+            continue
+        if pod.owner.kind == STATEFULSET and elig.untolerated(node.taints, template.tolerations, _no_execute):
+            doomed.append(pod.name)
+    return _delete_pods(state, doomed) if doomed else state
+
+
+def _no_execute(taint: elig.Taint) -> bool:
+    return taint.effect == NO_EXECUTE
+
+
+def _kubelet_step(state: AppsState) -> AppsState:
+    facts = state.fact_map()
+    gone = {n for n, f in facts.items() if f.delete_at is not None and f.delete_at <= state.now}
+    if gone:
+        state = _remove_pods(state, gone)
+    return _refresh_readiness(_bind_pending(_evict_untolerated(state)))
+
+
+# ---------------------------------------------------------------- StatefulSet controller
+
+
+def _claim(state: AppsState, write: statefulset_sync.ClaimWrite, sts: StatefulSetView) -> AppsState:
+    """Create the claim or rewrite its owners; a pod owner needs the pod's uid, so it exists by now."""
+    pod = _find(state.pods, write.pod)
+    owners = [OwnerRef(STATEFULSET, sts.name, sts.uid)] if STATEFULSET in write.owners else []
+    if pvc.POD in write.owners and pod is not None:
+        owners.append(OwnerRef(pvc.POD, write.pod, pod.uid))
+    existing = _find(state.claims, write.name)
+    if existing is not None:
+        claim = attrs.evolve(existing, owners=tuple(owners))
+    else:
+        state, uid = _uid(state)
+        claim = PersistentVolumeClaimView(write.name, uid, tuple(owners), sts.spec.selector)
+    return attrs.evolve(state, claims=_put(state.claims, claim))
+
+
+def _revision(state: AppsState, owner_uid: str, name: str) -> ControllerRevisionView | None:
+    return next((r for r in state.revisions if r.owner.uid == owner_uid and r.name == name), None)
+
+
+def _create_sts_pod(state: AppsState, sts: StatefulSetView, create: statefulset_sync.PodCreate) -> AppsState:
+    rev = _revision(state, sts.uid, create.revision)
+    template = rev.template if rev is not None else sts.spec.template
+    state, uid = _uid(state)
+    pod_labels = {
+        **template.label_dict(),
+        CONTROLLER_REVISION_HASH: create.revision,
+        STATEFULSET_POD_NAME: create.name,
+        POD_INDEX: str(create.ordinal),
+    }
+    pod = PodView(
+        create.name,
+        uid,
+        OwnerRef(STATEFULSET, sts.name, sts.uid),
+        labels(pod_labels),
+        template.image,
+        "",
+        PENDING,
+        False,
+        None,
+        False,
+        state.now,
+    )
+    facts = state.fact_map()
+    facts[pod.name] = PodFacts(ready_after=template.behavior.ready_after)
+    return _set_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
+
+
+def _write_revision(state: AppsState, rev: ControllerRevisionView | None) -> AppsState:
+    return state if rev is None else attrs.evolve(state, revisions=_put(state.revisions, rev))
+
+
+def _drop_revisions(state: AppsState, names: Iterable[str]) -> AppsState:
+    names = set(names)
+    return attrs.evolve(state, revisions=tuple(r for r in state.revisions if r.name not in names))
+
+
+def _sync_statefulset(state: AppsState, sts: StatefulSetView, release: Release) -> AppsState:
+    decision = statefulset_sync.sync(
+        sts, state.revisions, state.pods, state.claims, state.now, release=release
+    )
+    state = _drop_revisions(_write_revision(state, decision.revisions.written), decision.truncated)
+    for write in decision.claims:
+        state = _claim(state, write, sts)
+    for create in decision.creates:
+        state = _create_sts_pod(state, sts, create)
+    state = _delete_pods(state, [d.name for d in decision.deletes])
+    if sts_util.status_changed(sts.status, decision.status):
+        state = attrs.evolve(
+            state, statefulsets=_put(state.statefulsets, attrs.evolve(sts, status=decision.status))
+        )
+    return _availability_timers(
+        state, [p for p in state.pods if p.owner and p.owner.uid == sts.uid], sts.spec.min_ready_seconds
+    )
+
+
+def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) -> AppsState:
+    for pod in pods:
+        if mrs > 0 and pod.ready and pod.ready_since is not None:
+            state = _timer(state, pod.ready_since + mrs + 1)
+    return state
+
+
+# ---------------------------------------------------------------- DaemonSet controller
+
+
+def _create_daemon_pod(
+    state: AppsState, ds: DaemonSetView, node: str, rev: ControllerRevisionView
+) -> AppsState:
+    state, uid = _uid(state)
+    suffix, n = [], state.next_uid
+    for _ in range(5):
+        n, digit = divmod(n, len(NAME_ALPHABET))
+        suffix.append(NAME_ALPHABET[digit])
+    template = rev.template
+    pod = PodView(
+        f"{ds.name}-{''.join(suffix)}",
+        uid,
+        OwnerRef(DAEMONSET, ds.name, ds.uid),
+        labels({**template.label_dict(), CONTROLLER_REVISION_HASH: rev.hash}),
+        template.image,
+        "",
+        PENDING,
+        False,
+        None,
+        False,
+        state.now,
+    )
+    facts = state.fact_map()
+    facts[pod.name] = PodFacts(ready_after=template.behavior.ready_after, target=node)
+    return _set_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
+
+
+def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> AppsState:
+    decision = daemonset_sync.sync(
+        ds,
+        state.revisions,
+        state.nodes,
+        state.pods,
+        state.now,
+        targets=state.targets(),
+        backoff=dict(state.backoff),
+    )
+    state = _drop_revisions(_write_revision(state, decision.revisions.written), decision.truncated)
+    for node in sorted(choose(decision.creates)):
+        state = _create_daemon_pod(state, ds, node, decision.revisions.current)
+    state = _delete_pods(state, choose(decision.deletes))
+    if decision.backoff:
+        state = attrs.evolve(
+            state, backoff=tuple(sorted({**dict(state.backoff), **dict(decision.backoff)}.items()))
+        )
+    if decision.status != ds.status:
+        state = attrs.evolve(
+            state, daemonsets=_put(state.daemonsets, attrs.evolve(ds, status=decision.status))
+        )
+    state = _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
+    return _availability_timers(
+        state, [p for p in state.pods if p.owner and p.owner.uid == ds.uid], ds.spec.min_ready_seconds
+    )
+
+
+# ---------------------------------------------------------------- rounds and settling
+
+
+def _round(state: AppsState, release: Release, choose: Choose) -> AppsState:
+    state = _kubelet_step(state)
+    for sts in state.statefulsets:
+        current = _find(state.statefulsets, sts.name)
+        if current is not None:
+            state = _sync_statefulset(state, current, release)
+    for ds in state.daemonsets:
+        current = _find(state.daemonsets, ds.name)
+        if current is not None:
+            state = _sync_daemonset(state, current, choose)
+    return state
+
+
+def run_controllers(
+    state: AppsState, *, release: Release = DEFAULT, choose: Choose = choose_first
+) -> AppsState:
+    """Rounds at the current instant until one changes nothing."""
+    for _ in range(MAX_ROUNDS):
+        after = _round(state, release, choose)
+        if _without_timers(after) == _without_timers(state):
+            return after
+        state = after
+    raise RuntimeError(f"controllers did not reach a fixpoint at t={state.now:g} within {MAX_ROUNDS} rounds")
+
+
+def _without_timers(state: AppsState) -> AppsState:
+    return attrs.evolve(state, timers=frozenset())
+
+
+def settle(
+    state: AppsState, *, horizon: float = 3600.0, release: Release = DEFAULT, choose: Choose = choose_first
+) -> tuple[AppsState, bool]:
+    """Jump from timer to timer until none is left (True) or the horizon passes (False)."""
+    end = state.now + horizon
+    state = run_controllers(state, release=release, choose=choose)
+    for _ in range(MAX_EVENTS):
+        due = sorted(t for t in state.timers if t > state.now)
+        if not due:
+            return state, True
+        if due[0] > end:
+            return state, False
+        state = attrs.evolve(state, now=due[0], timers=frozenset(due[1:]))
+        state = run_controllers(state, release=release, choose=choose)
+    return state, False
+
+
+def view(state: AppsState) -> AppsClusterView:
+    return AppsClusterView(
+        now=state.now,
+        statefulsets=state.statefulsets,
+        daemonsets=state.daemonsets,
+        revisions=state.revisions,
+        pods=state.pods,
+        claims=state.claims,
+        nodes=state.nodes,
+    )

@@ -1,0 +1,423 @@
+"""QUIESCENT executor for Jobs and CronJobs: apply batch operations and time, run the controllers.
+
+`run(ops)` is deterministic and pure from the outside (it copies its input state): every operation is
+applied at the current instant, then the Job controller (all Jobs, by name) and the CronJob controller (all
+CronJobs, by name) sync until nothing changes; `Advance(seconds)` moves time through every requeue the
+controllers asked for (back-off ends, active deadlines, schedule slots + 100 ms, TTL expiries) and settles at
+each. The world's kubelet: pods start Running and Ready at once and run until an operation finishes them; a
+deleted pod is killed at once (phase Failed, exit code 137) and disappears when its tracking finalizer is
+gone; a deleted Job disappears with its pods (background propagation, garbage collector at once).
+
+`outcome(state)` summarises what upstream determines at quiescence: per Job the active pods, the terminal
+condition and reason, succeeded/failed, completed and failed indexes; per CronJob the Jobs it created
+(names = slots) and which of them were deleted by Replace or by the history limits.
+
+Not modelled: races between controllers (the Job controller's 1 s pod-event batch period and informer
+delays mean a CronJob may see a child Job as active for up to ~1 s after its last pod finished, so Forbid
+and Replace outcomes at a slot that coincides with a child finishing may differ upstream: properties should
+keep such finishes at least 2 s away from slot times); ties in the pod deletion order (see `job`); API
+errors; the TTL controller's own requeue delay.
+
+refs kubernetes/kubernetes:pkg/controller/job/job_controller.go (syncJob),
+kubernetes/kubernetes:pkg/controller/cronjob/cronjob_controllerv2.go (sync),
+kubernetes/kubernetes:pkg/controller/ttlafterfinished/ttlafterfinished_controller.go (processTTL)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import attrs
+
+from kubeprops.scenario.batch import (
+    CRONJOB,
+    JOB,
+    ON_FAILURE,
+    BatchView,
+    CreateCronJob,
+    CreateJob,
+    CronJobStatus,
+    CronJobView,
+    DeleteJobPod,
+    JobPodView,
+    JobStatus,
+    JobView,
+    PodFails,
+    PodSucceeds,
+    SetConcurrencyPolicy,
+    SetHistoryLimits,
+    SetParallelism,
+    SetSchedule,
+    SetStartingDeadline,
+    SetSuspend,
+)
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.ops import Advance
+
+from . import job_validation as validation
+from .cronjob import cronjob_sync
+from .job import JobDecision, job_sync, ttl_expired_at
+from .job_backoff import NO_BACKOFF, BackoffRecord
+
+KILLED_EXIT_CODE = 137
+MAX_ROUNDS = 10_000  # syncs at one instant before the model calls it a livelock
+
+
+class DidNotSettle(RuntimeError):
+    """The controllers kept changing the world at one instant: the verdict is unknown."""
+
+
+@attrs.frozen
+class Deletion:
+    job: str
+    at: float
+    reason: str  # "replace", "history", "ttl"
+
+
+@attrs.frozen
+class BatchState:
+    now: float = 0.0
+    jobs: tuple[JobView, ...] = ()
+    cronjobs: tuple[CronJobView, ...] = ()
+    pods: tuple[JobPodView, ...] = ()
+    backoff: tuple[tuple[str, BackoffRecord], ...] = ()
+    wakeups: tuple[tuple[float, str, str], ...] = ()  # (time, kind, name) of requeues
+    created: tuple[tuple[str, str, float], ...] = ()  # (job, cronjob, creation time)
+    deleted: tuple[Deletion, ...] = ()
+    serial: int = 0
+
+    def view(self) -> BatchView:
+        return BatchView(self.now, self.jobs, self.cronjobs, self.pods)
+
+
+class _World:
+    """The mutable working copy `run` uses internally; only objects marked dirty are synced."""
+
+    def __init__(self, state: BatchState) -> None:
+        self.now = state.now
+        self.jobs = {j.name: j for j in state.jobs}
+        self.cronjobs = {c.name: c for c in state.cronjobs}
+        self.pods: dict[str, dict[str, JobPodView]] = {}
+        for pod in state.pods:
+            self.pods.setdefault(pod.job, {})[pod.name] = pod
+        self.backoff = dict(state.backoff)
+        self.wakeups = set(state.wakeups)
+        self.created = list(state.created)
+        self.deleted = list(state.deleted)
+        self.serial = state.serial
+        self.dirty: set[tuple[str, str]] = set()
+
+    def freeze(self) -> BatchState:
+        pods = sorted((p for by_name in self.pods.values() for p in by_name.values()), key=lambda p: p.name)
+        return BatchState(
+            self.now,
+            tuple(self.jobs[n] for n in sorted(self.jobs)),
+            tuple(self.cronjobs[n] for n in sorted(self.cronjobs)),
+            tuple(pods),
+            tuple(sorted(self.backoff.items())),
+            tuple(sorted(self.wakeups)),
+            tuple(self.created),
+            tuple(self.deleted),
+            self.serial,
+        )
+
+    def uid(self) -> str:
+        self.serial += 1
+        return f"uid-{self.serial}"
+
+    def touch_all(self) -> None:
+        self.dirty |= {(JOB, n) for n in self.jobs} | {(CRONJOB, n) for n in self.cronjobs}
+
+    # ------------------------------------------------------------ pods and jobs
+
+    def pods_of(self, job: str) -> list[JobPodView]:
+        return list(self.pods.get(job, {}).values())
+
+    def put_pod(self, pod: JobPodView) -> None:
+        self.pods.setdefault(pod.job, {})[pod.name] = pod
+
+    def drop_pod(self, pod: JobPodView) -> None:
+        self.pods.get(pod.job, {}).pop(pod.name, None)
+
+    def active_pod(self, job: str, ordinal: int) -> JobPodView | None:
+        active = sorted((p for p in self.pods_of(job) if p.active), key=lambda p: (p.index or 0, p.name))
+        return active[ordinal % len(active)] if active else None
+
+    def kill(self, pod: JobPodView) -> None:
+        if not pod.finalizer:
+            self.drop_pod(pod)
+            return
+        terminal = pod.phase in ("Succeeded", "Failed")
+        killed = attrs.evolve(pod, phase="Failed", finished=self.now, exit_code=KILLED_EXIT_CODE, ready=False)
+        self.put_pod(attrs.evolve(pod if terminal else killed, deleting=True))
+
+    def delete_job(self, name: str, reason: str) -> None:
+        job = self.jobs.pop(name, None)
+        if job is None:
+            return
+        self.pods.pop(name, None)
+        self.backoff.pop(name, None)
+        self.deleted.append(Deletion(name, self.now, reason))
+        if job.owner is not None:
+            self.dirty.add((CRONJOB, job.owner))
+
+    def apply_job_decision(self, job: JobView, decision: JobDecision) -> None:
+        self.jobs[job.name] = attrs.evolve(job, status=decision.status)
+        self.backoff[job.name] = decision.backoff
+        pods = self.pods.get(job.name, {})
+        for name in decision.remove_finalizers:
+            pod = attrs.evolve(pods[name], finalizer=False)
+            self.put_pod(pod)
+            if pod.deleting or name in decision.delete:
+                self.drop_pod(pod)
+        for name in decision.delete:
+            if name in pods:
+                self.kill(pods[name])
+        for creation in decision.create:
+            self.serial += 1
+            stem = job.name if creation.index is None else f"{job.name}-{creation.index}"
+            name = f"{stem}-{self.serial}"
+            pod = JobPodView(
+                name, f"uid-{self.serial}", job.name, "Running", self.now, creation.index, ready=True
+            )
+            self.put_pod(attrs.evolve(pod, failure_count=creation.failure_count))
+        if decision.requeue_after is not None:
+            self.wakeups.add((self.now + decision.requeue_after, JOB, job.name))
+        ttl = ttl_expired_at(self.jobs[job.name])
+        if ttl is not None:
+            self.wakeups.add((ttl, JOB, job.name))
+
+    # ------------------------------------------------------------ controllers
+
+    def sync_job(self, name: str) -> None:
+        job = self.jobs.get(name)
+        if job is None:
+            return
+        before = (job, dict(self.pods.get(name, {})))
+        decision = job_sync(job, self.pods_of(name), self.now, record=self.backoff.get(name, NO_BACKOFF))
+        self.apply_job_decision(job, decision)
+        expiry = ttl_expired_at(self.jobs[name])
+        if expiry is not None and expiry <= self.now:
+            self.delete_job(name, "ttl")
+        elif before != (self.jobs[name], self.pods.get(name, {})):
+            self.dirty.add((JOB, name))
+            if job.owner is not None:
+                self.dirty.add((CRONJOB, job.owner))
+
+    def sync_cronjob(self, name: str) -> None:
+        cj = self.cronjobs.get(name)
+        if cj is None:
+            return
+        children = [j for j in self.jobs.values() if j.owner == cj.name]
+        decision = cronjob_sync(cj, children, self.now)
+        self.cronjobs[cj.name] = attrs.evolve(cj, status=decision.status)
+        for job in decision.delete_active:
+            self.delete_job(job, "replace")
+        if decision.create is not None:
+            job, slot = decision.create
+            spec = cj.spec.job_template
+            self.jobs[job] = JobView(job, self.uid(), spec, JobStatus(), self.now, cj.name, slot)
+            self.created.append((job, cj.name, self.now))
+            self.dirty.add((JOB, job))
+        for job in decision.delete_history:
+            self.delete_job(job, "history")
+        if decision.requeue_after is not None:
+            self.wakeups.add((self.now + decision.requeue_after, CRONJOB, cj.name))
+        changed = decision.create or decision.delete_active or decision.delete_history
+        if changed or self.cronjobs[cj.name] != cj:
+            self.dirty.add((CRONJOB, cj.name))
+
+    def settle(self) -> None:
+        """Sync dirty Jobs (by name), then dirty CronJobs, until nothing changes."""
+        for _ in range(MAX_ROUNDS):
+            if not self.dirty:
+                return
+            batch, self.dirty = self.dirty, set()
+            for kind, name in sorted(batch, key=lambda key: (key[0] == CRONJOB, key[1])):
+                if kind == JOB:
+                    self.sync_job(name)
+                else:
+                    self.sync_cronjob(name)
+        raise DidNotSettle(f"the batch controllers kept changing the world at t={self.now:g}")
+
+    def advance(self, seconds: float) -> None:
+        target = self.now + seconds
+        while True:
+            due = [w for w in self.wakeups if w[0] <= target]
+            if not due:
+                break
+            first = min(w[0] for w in due)
+            now_due = {w for w in due if w[0] <= first}
+            self.wakeups -= now_due
+            self.dirty |= {(kind, name) for _, kind, name in now_due}
+            self.now = max(self.now, first)
+            self.settle()
+        self.now = target
+        self.settle()
+
+
+# ---------------------------------------------------------------- operations
+
+
+def _apply_pod_op(world: _World, op: PodSucceeds | PodFails | DeleteJobPod) -> None:
+    job = world.jobs.get(op.job)
+    pod = world.active_pod(op.job, op.pod) if job is not None else None
+    if job is None or pod is None:
+        return
+    if isinstance(op, DeleteJobPod):
+        world.kill(pod)
+    elif isinstance(op, PodSucceeds):
+        world.put_pod(attrs.evolve(pod, phase="Succeeded", finished=world.now, exit_code=0, ready=False))
+    elif job.spec.restart_policy == ON_FAILURE and op.condition is None:
+        world.put_pod(attrs.evolve(pod, restarts=pod.restarts + 1))
+    else:
+        conditions = (op.condition,) if op.condition else ()
+        failed = attrs.evolve(pod, phase="Failed", finished=world.now, exit_code=op.exit_code, ready=False)
+        world.put_pod(attrs.evolve(failed, conditions=conditions))
+
+
+def _edit_cronjob(world: _World, name: str, **changes: object) -> None:
+    cj = world.cronjobs.get(name)
+    if cj is None:
+        return
+    spec = attrs.evolve(cj.spec, **changes)
+    validation.validate_cronjob(name, spec)
+    world.cronjobs[name] = attrs.evolve(cj, spec=spec)
+
+
+def _edit_job(world: _World, name: str, **changes: object) -> None:
+    job = world.jobs.get(name)
+    if job is None:
+        return
+    if job.status.finished is not None and "suspend" in changes:
+        raise InvalidSpec("spec.suspend", "cannot suspend or resume a finished Job")
+    spec = attrs.evolve(job.spec, **changes)
+    validation.validate_job_spec(spec)
+    world.jobs[name] = attrs.evolve(job, spec=spec)
+
+
+def _apply(world: _World, op: object) -> None:
+    if isinstance(op, CreateJob):
+        validation.validate_job_spec(op.spec)
+        if op.name not in world.jobs:
+            world.jobs[op.name] = JobView(op.name, world.uid(), op.spec, JobStatus(), world.now)
+    elif isinstance(op, CreateCronJob):
+        validation.validate_cronjob(op.name, op.spec)
+        if op.name not in world.cronjobs:
+            world.cronjobs[op.name] = CronJobView(op.name, world.uid(), op.spec, CronJobStatus(), world.now)
+    elif isinstance(op, SetSuspend) and op.kind == JOB:
+        _edit_job(world, op.name, suspend=op.suspend)
+    elif isinstance(op, SetParallelism):
+        _edit_job(world, op.name, parallelism=op.parallelism)
+    elif isinstance(op, SetSuspend) and op.kind == CRONJOB:
+        _edit_cronjob(world, op.name, suspend=op.suspend)
+    elif isinstance(op, SetSchedule):
+        _edit_cronjob(world, op.name, schedule=op.schedule, time_zone=op.time_zone)
+    elif isinstance(op, SetConcurrencyPolicy):
+        _edit_cronjob(world, op.name, concurrency_policy=op.policy)
+    elif isinstance(op, SetStartingDeadline):
+        _edit_cronjob(world, op.name, starting_deadline_seconds=op.seconds)
+    elif isinstance(op, SetHistoryLimits):
+        _edit_cronjob(
+            world, op.name, successful_jobs_history_limit=op.successful, failed_jobs_history_limit=op.failed
+        )
+    elif isinstance(op, PodSucceeds | PodFails | DeleteJobPod):
+        _apply_pod_op(world, op)
+    else:
+        raise TypeError(f"not a batch operation: {op!r}; use the operations of kubeprops.scenario.batch")
+
+
+def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
+    """Apply `ops` (batch operations and `Advance`) to `state` (default: empty world at t=0), settling the
+    controllers after each. Operations the API server rejects (InvalidSpec) change nothing."""
+    world = _World(state or BatchState())
+    world.touch_all()
+    world.settle()
+    for op in ops:
+        if isinstance(op, Advance):
+            world.advance(op.seconds)
+            continue
+        try:
+            _apply(world, op)
+        except InvalidSpec:
+            continue
+        world.touch_all()
+        world.settle()
+    return world.freeze()
+
+
+# ---------------------------------------------------------------- outcome
+
+
+@attrs.frozen
+class JobOutcome:
+    name: str
+    active: int
+    succeeded: int
+    failed: int
+    condition: str | None  # "Complete", "Failed" or None
+    reason: str
+    completed_indexes: str
+    failed_indexes: str | None
+    suspended: bool
+
+
+@attrs.frozen
+class CronJobOutcome:
+    name: str
+    created: tuple[str, ...]  # child Jobs in creation order
+    replaced: tuple[str, ...]
+    cleaned_up: tuple[str, ...]
+    remaining: tuple[str, ...]
+    active: tuple[str, ...]
+    last_schedule_time: float | None
+    last_successful_time: float | None
+
+
+@attrs.frozen
+class BatchOutcome:
+    jobs: tuple[JobOutcome, ...]
+    cronjobs: tuple[CronJobOutcome, ...]
+
+
+def job_outcome(job: JobView) -> JobOutcome:
+    status = job.status
+    cond = status.finished
+    suspended = status.condition("Suspended") is not None
+    return JobOutcome(
+        job.name,
+        status.active,
+        status.succeeded,
+        status.failed,
+        cond.type if cond else None,
+        cond.reason if cond else "",
+        status.completed_indexes,
+        status.failed_indexes,
+        suspended,
+    )
+
+
+def _deleted(state: BatchState, names: Sequence[str], reason: str) -> tuple[str, ...]:
+    return tuple(d.job for d in state.deleted if d.job in names and d.reason == reason)
+
+
+def outcome(state: BatchState) -> BatchOutcome:
+    """What upstream determines at quiescence, independent of pod names and timing."""
+    crons = []
+    for cj in state.cronjobs:
+        made = tuple(name for name, owner, _ in state.created if owner == cj.name)
+        remaining = tuple(j.name for j in state.jobs if j.owner == cj.name)
+        status = cj.status
+        crons.append(
+            CronJobOutcome(
+                cj.name,
+                made,
+                _deleted(state, made, "replace"),
+                _deleted(state, made, "history"),
+                remaining,
+                status.active,
+                status.last_schedule_time,
+                status.last_successful_time,
+            )
+        )
+    return BatchOutcome(tuple(job_outcome(j) for j in state.jobs), tuple(crons))
