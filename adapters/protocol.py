@@ -13,6 +13,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 
 from kubeprops.scenario.ops import Operation
+from kubeprops.scenario.trace import SyncRecord
 from kubeprops.scenario.view import ClusterView
 
 # Capability names. Properties adapt (smaller time budgets) or skip with a reason when one is missing.
@@ -20,6 +21,7 @@ VIRTUAL_CLOCK = "virtual-clock"  # advance() costs no wall time
 INTERLEAVINGS = "interleavings"  # RunContext.seed chooses controller/cache/kubelet interleavings
 NODE_OPERATIONS = "node-operations"  # NodeJoin / NodeLeave are supported
 POD_FAULTS = "pod-faults"  # PodAction is supported
+SYNC_TRACE = "sync-trace"  # implements SyncTracing: what each controller sync read and wrote
 
 Observer = Callable[[ClusterView], None]
 
@@ -73,6 +75,19 @@ class Adapter(Protocol):
 
     def close(self) -> None:
         """Delete everything this adapter created and stop what it started."""
+        ...
+
+
+@runtime_checkable
+class SyncTracing(Protocol):
+    """The extra surface of an adapter with the SYNC_TRACE capability (in-process targets)."""
+
+    def start_sync_trace(self) -> None:
+        """Record every ReplicaSet and Deployment sync from now on."""
+        ...
+
+    def take_sync_trace(self) -> tuple[SyncRecord, ...]:
+        """The syncs recorded since the last call, oldest first."""
         ...
 
 

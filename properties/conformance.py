@@ -16,15 +16,15 @@ from hypothesis import settings as Settings
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from kubeprops.adapters.protocol import AdapterFactory
+from kubeprops.adapters.protocol import SYNC_TRACE, AdapterFactory, RunContext
 from kubeprops.reference_model.release import DEFAULT, Release
 
 from .deployment import DeploymentMachine
-from .machine import ALWAYS, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
+from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
 from .profiles import profile_settings, without_timing_checks
 from .replicaset import ReplicaSetMachine
 
-PASS, FAIL, UNKNOWN, ERROR = "pass", "fail", "unknown", "error"
+PASS, FAIL, UNKNOWN, ERROR, SKIPPED = "pass", "fail", "unknown", "error", "skipped"
 
 #: Every controller kubeprops knows, by its lowercase kind; IMPLEMENTED is what this version checks.
 CONTROLLERS = ("replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob")
@@ -41,6 +41,7 @@ class Property:
     check: str
     description: str
     covers: tuple[str, ...]  # fact-sheet sections
+    requires: str | None = None  # an adapter capability; without it the property is skipped
 
 
 PROPERTIES = (
@@ -55,6 +56,13 @@ PROPERTIES = (
         SETTLED,
         "after every settle the observed state equals the model's settled state",
         ("1", "2", "10.1 QUIESCENT", "10.2 QUIESCENT"),
+    ),
+    Property(
+        "per-sync-decisions",
+        PER_SYNC,
+        "every completed controller sync wrote what the model decides from the snapshot it read",
+        ("0.4", "0.5", "1.3", "1.4", "2.4-2.8", "2.10", "10.1 PER-SYNC", "10.2 PER-SYNC"),
+        requires=SYNC_TRACE,
     ),
 )
 
@@ -77,7 +85,7 @@ class ConformanceReport:
 
     @property
     def passed(self) -> bool:
-        return all(r.verdict == PASS for r in self.results)
+        return all(r.verdict in (PASS, SKIPPED) for r in self.results)
 
     @property
     def exit_code(self) -> int:
@@ -145,6 +153,9 @@ def run_property(
     shrink_seconds: float = SHRINK_SECONDS,
 ) -> PropertyResult:
     stats = RunStats()
+    missing = _missing_capability(adapter_factory, prop, run_id, worker)
+    if missing:
+        return PropertyResult(controller, prop.name, SKIPPED, 0.0, stats, missing, prop.description)
     config = MachineConfig(
         adapter_factory, prop.check, stats, release, run_id=f"{run_id}-{controller}", worker=worker
     )
@@ -168,11 +179,34 @@ def run_property(
     return PropertyResult(controller, prop.name, verdict, elapsed, stats, message, prop.description)
 
 
+def _missing_capability(factory: AdapterFactory, prop: Property, run_id: str, worker: str) -> str:
+    """Why the target cannot be checked for `prop` ("" when it can): asks one adapter its capabilities."""
+    if prop.requires is None:
+        return ""
+    adapter = factory(RunContext(seed=0, run_id=f"{run_id}-probe", worker=worker))
+    try:
+        capabilities = adapter.capabilities
+    finally:
+        adapter.close()
+    if prop.requires in capabilities:
+        return ""
+    return f"skipped: the target does not have the {prop.requires!r} capability this property needs"
+
+
+#: Hypothesis' own words when shrinking hits the time limit: they name its default (five minutes) whatever
+#: the budget, and ask to report it upstream, which is not what a kubeprops user should do.
+SHRINK_TIMEOUT_LINES = ("WARNING: Hypothesis has spent more than", "PLEASE REPORT THIS")
+
+
 def _failure_text(err: BaseException, lines: Sequence[str]) -> str:
     # Hypothesis attaches the falsifying steps and our note()s to the exception as __notes__.
     notes = [str(n) for n in getattr(err, "__notes__", ())]
-    steps = "\n".join(line for line in [*lines, *notes] if line.strip())
-    return f"{type(err).__name__}: {err}\n\nShrunk operation sequence:\n{steps}"
+    kept = [line for line in [*lines, *notes] if line.strip()]
+    steps = [line for line in kept if not line.startswith(SHRINK_TIMEOUT_LINES)]
+    header = f"{type(err).__name__}: {err}\n\nShrunk operation sequence:"
+    if len(steps) < len(kept):
+        header += " (shrinking stopped at its time budget: shorter sequences may exist)"
+    return header + "\n" + "\n".join(steps)
 
 
 def run_conformance(

@@ -6,7 +6,9 @@ is attributed to exactly one property:
 
 * `always`  - every observed state (after each step, and every intermediate state the adapter reports
   while time passes or it settles) satisfies the model's ALWAYS invariants (fact sheet §10);
-* `settled` - after every settle, the observed state summarised equals the model's settled state.
+* `settled` - after every settle, the observed state summarised equals the model's settled state;
+* `per-sync` - every completed controller sync the target recorded made writes the model allows from the
+  snapshot it read (targets with the SYNC_TRACE capability only).
 
 "Did not settle" is unknown, never a violation: the run records it and stops comparing.
 """
@@ -27,9 +29,11 @@ from kubeprops.adapters.protocol import (
     Adapter,
     AdapterFactory,
     RunContext,
+    SyncTracing,
 )
 from kubeprops.reference_model import world
 from kubeprops.reference_model.invariants import check_always, check_transition
+from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.errors import InvalidSpec
@@ -47,6 +51,7 @@ from .scenario_text import describe
 
 ALWAYS = "always"
 SETTLED = "settled"
+PER_SYNC = "per-sync"
 INITIAL_NODES = 3
 MAX_NODES = 5
 
@@ -58,6 +63,7 @@ class RunStats:
     examples: int = 0
     steps: int = 0
     states_checked: int = 0
+    syncs_checked: int = 0
     settles: int = 0
     unknown: int = 0
     unknown_reasons: list[str] = attrs.Factory(list)
@@ -105,6 +111,8 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.adapter = cfg.adapter_factory(ctx)
         if INTERLEAVINGS not in self.adapter.capabilities:
             seed = 0
+        if cfg.check == PER_SYNC and isinstance(self.adapter, SyncTracing):
+            self.adapter.start_sync_trace()
         note(f"seed={seed}")
         return self.adapter
 
@@ -148,7 +156,9 @@ class WorkloadMachine(RuleBasedStateMachine):
         raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
 
     def on_state(self, view: ClusterView) -> None:
-        """Called for every observed state; checks ALWAYS invariants when that is this run's check."""
+        """Called for every observed state; checks ALWAYS invariants or the syncs that led to it."""
+        if self.config.check == PER_SYNC:
+            self.check_syncs()
         if self.config.check != ALWAYS:
             return
         self.config.stats.states_checked += 1
@@ -159,6 +169,15 @@ class WorkloadMachine(RuleBasedStateMachine):
         if found:
             lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
             raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+
+    def check_syncs(self) -> None:
+        assert isinstance(self.adapter, SyncTracing)
+        for record in self.adapter.take_sync_trace():
+            self.config.stats.syncs_checked += 1
+            found = check_sync(record, release=self.config.release)
+            if found:
+                lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+                raise PropertyViolation(f"{record.controller} sync of {record.key!r} broke:\n{lines}")
 
     def observe_now(self) -> ClusterView:
         assert self.adapter is not None

@@ -350,12 +350,20 @@ def _reconcile_old(
     if max_scaled_down <= 0:
         return (), False
     cleaned, ok = _cleanup_unhealthy(olds, max_scaled_down)
-    if (
-        not ok
-    ):  # upstream errors out of the step (spec < available): partial writes, reported as no scale-down
-        return cleaned, False
+    if not ok:
+        raise _CleanupFailed(cleaned)
     down = _scale_down_old(d, [*olds, new], olds, dict(cleaned))
     return _merge(cleaned, down), bool(cleaned) or bool(down)
+
+
+class _CleanupFailed(Exception):
+    """cleanupUnhealthyReplicas met an old ReplicaSet with more available pods than its spec (its status
+    still counts pods a scale-down removes) and returned an error: the sync ends after `writes`, with no
+    status write, and is retried."""
+
+    def __init__(self, writes: Scales) -> None:
+        super().__init__("when cleaning up unhealthy replicas, got invalid request to scale down")
+        self.writes = writes
 
 
 def _cleanup_unhealthy(olds: list[ReplicaSetView], budget: int) -> tuple[Scales, bool]:
@@ -409,7 +417,12 @@ def _rollout_rolling(
         writes = ((new.name, up),)
         return _rollout_decision("rollout-scale-up", d, snap, now, release, writes, frozenset({writes}))
     orders = _orderings(du.active(snap.old_rss), lambda rs: (rs.created,))
-    results = [_reconcile_old(d, snap.all_rss, order, new) for order in orders]
+    try:
+        results = [_reconcile_old(d, snap.all_rss, order, new) for order in orders]
+    except _CleanupFailed as failed:
+        # ref rolling.go (cleanupUnhealthyReplicas, rolloutRolling): the error ends the sync
+        writes = failed.writes
+        return _decision("rollout-error", d, snap, snap.status, writes, frozenset({tuple(sorted(writes))}))
     writes, reported = results[0]
     allowed = frozenset(tuple(sorted(w)) for w, _ in results)
     if reported:

@@ -12,9 +12,17 @@ from pathlib import Path
 
 import attrs
 
-from kubeprops.properties.conformance import ERROR, FAIL, PASS, UNKNOWN, ConformanceReport, PropertyResult
+from kubeprops.properties.conformance import (
+    ERROR,
+    FAIL,
+    PASS,
+    SKIPPED,
+    UNKNOWN,
+    ConformanceReport,
+    PropertyResult,
+)
 
-SYMBOL = {PASS: "✅ pass", FAIL: "❌ fail", UNKNOWN: "❔ unknown", ERROR: "⚠️ error"}
+SYMBOL = {PASS: "✅ pass", FAIL: "❌ fail", UNKNOWN: "❔ unknown", ERROR: "⚠️ error", SKIPPED: "⏭️ skipped"}
 
 
 @attrs.frozen
@@ -42,7 +50,7 @@ def _write(path: Path, text: str) -> Path:
 
 def junit_xml(report: ConformanceReport, info: RunInfo) -> str:
     suite = ET.Element("testsuite", name=f"kubeprops-{info.adapter}", tests=str(len(report.results)))
-    counts = {FAIL: 0, ERROR: 0, UNKNOWN: 0}
+    counts = {FAIL: 0, ERROR: 0, UNKNOWN: 0, SKIPPED: 0}
     for result in report.results:
         case = ET.SubElement(
             suite,
@@ -55,7 +63,7 @@ def junit_xml(report: ConformanceReport, info: RunInfo) -> str:
         counts[result.verdict] = counts.get(result.verdict, 0) + 1
     suite.set("failures", str(counts[FAIL]))
     suite.set("errors", str(counts[ERROR]))
-    suite.set("skipped", str(counts[UNKNOWN]))
+    suite.set("skipped", str(counts[UNKNOWN] + counts[SKIPPED]))
     suite.set("time", f"{sum(r.seconds for r in report.results):.3f}")
     props = ET.SubElement(suite, "properties")
     for key, value in (
@@ -79,10 +87,12 @@ def _junit_outcome(case: ET.Element, result: PropertyResult) -> None:
     elif result.verdict == UNKNOWN:
         # JUnit has no "unknown": skipped, with the reason, is how CI systems show it without failing.
         ET.SubElement(case, "skipped", message="did not settle: " + _first_line(result.message))
+    elif result.verdict == SKIPPED:
+        ET.SubElement(case, "skipped", message=_first_line(result.message))
     stats = result.stats
     ET.SubElement(case, "system-out").text = (
         f"examples={stats.examples} steps={stats.steps} states_checked={stats.states_checked} "
-        f"settles={stats.settles} unknown={stats.unknown}"
+        f"syncs_checked={stats.syncs_checked} settles={stats.settles} unknown={stats.unknown}"
     )
 
 
@@ -99,14 +109,14 @@ def markdown(report: ConformanceReport, info: RunInfo) -> str:
         f"- Hypothesis profile: `{info.profile}`",
         f"- command: `{info.command}`",
         "",
-        "| controller | property | verdict | examples | steps | states checked | time (s) |",
-        "|---|---|---|---:|---:|---:|---:|",
+        "| controller | property | verdict | examples | steps | states checked | syncs checked | time (s) |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
     for r in report.results:
         s = r.stats
         lines.append(
             f"| {r.controller} | {r.property} | {SYMBOL[r.verdict]} | {s.examples} | {s.steps} "
-            f"| {s.states_checked} | {r.seconds:.1f} |"
+            f"| {s.states_checked} | {s.syncs_checked} | {r.seconds:.1f} |"
         )
     problems = [r for r in report.results if r.verdict != PASS]
     for r in problems:

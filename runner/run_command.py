@@ -6,7 +6,13 @@ import argparse
 import os
 import sys
 
-from kubeprops.properties.conformance import PASS, PropertyResult, resolve_controllers, run_conformance
+from kubeprops.properties.conformance import (
+    PASS,
+    SKIPPED,
+    PropertyResult,
+    resolve_controllers,
+    run_conformance,
+)
 from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
 
 from .report import SYMBOL, RunInfo, write_reports
@@ -37,7 +43,7 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
     def progress(result: PropertyResult) -> None:
         if not args.quiet:
             print(
-                f"  {result.controller:<11} {result.property:<20} {SYMBOL[result.verdict]:<10} "
+                f"  {result.controller:<11} {result.property:<20} {SYMBOL[result.verdict]:<11} "
                 f"{result.stats.examples:>4} examples {result.stats.steps:>5} steps {result.seconds:7.1f}s",
                 flush=True,
             )
@@ -48,10 +54,12 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
         )
     report = run_conformance(factory, controllers=controllers, settings=settings, on_result=progress)
     for result in report.results:
-        if result.verdict != PASS:
+        if result.verdict not in (PASS, SKIPPED):
             print(f"\n--- {result.controller}/{result.property}: {result.verdict}\n{result.message}")
     passed = sum(r.verdict == PASS for r in report.results)
-    print(f"\nkubeprops: {passed} of {len(report.results)} properties passed (exit {report.exit_code})")
+    skipped = sum(r.verdict == SKIPPED for r in report.results)
+    tail = f", {skipped} skipped" if skipped else ""
+    print(f"\nkubeprops: {passed} of {len(report.results)} properties passed{tail} (exit {report.exit_code})")
     if args.report is not None:
         info = RunInfo(args.adapter, f"{args.adapter} (kubeprops)", profile, command_line)
         for path in write_reports(report, info, args.report):

@@ -7,6 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from kubeprops.properties.conformance import PROPERTIES
+
 
 def kubeprops(*args, cwd=None):
     return subprocess.run(
@@ -16,17 +18,20 @@ def kubeprops(*args, cwd=None):
 
 def test_run_writes_junit_markdown_and_json(tmp_path):
     report = tmp_path / "report"
-    result = kubeprops("run", "--report", str(report), "--max-examples", "3")
+    chosen = ("replicaset", "deployment")
+    result = kubeprops(
+        "run", "--report", str(report), "--max-examples", "3", "--controllers", ",".join(chosen)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    for controller in ("replicaset", "deployment"):
-        for prop in ("always-invariants", "settles-to-model"):
+    names = ("always-invariants", "settles-to-model", "per-sync-decisions")
+    assert tuple(p.name for p in PROPERTIES) == names
+    for controller in chosen:
+        for prop in names:
             assert f"{controller:<11} {prop}" in result.stdout
     junit = ET.parse(report / "junit.xml").getroot()
     cases = junit.findall(".//testcase")
     assert {(c.get("classname"), c.get("name")) for c in cases} == {
-        (f"kubeprops.{c}", p)
-        for c in ("replicaset", "deployment")
-        for p in ("always-invariants", "settles-to-model")
+        (f"kubeprops.{c}", p) for c in chosen for p in names
     }
     assert junit.find("testsuite").get("failures") == "0"
     summary = (report / "summary.md").read_text()
@@ -39,7 +44,7 @@ def test_run_writes_junit_markdown_and_json(tmp_path):
 def test_controllers_option_selects(tmp_path):
     result = kubeprops("run", "--controllers", "replicaset", "--max-examples", "2", "--quiet")
     assert result.returncode == 0, result.stderr
-    assert "2 of 2 properties passed" in result.stdout
+    assert f"{len(PROPERTIES)} of {len(PROPERTIES)} properties passed" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ import pytest
 from sim_builders import RECREATE, deployment, replicaset, rolling, simulator, summary, template
 
 from kubeprops.adapters import Adapter, RunContext
+from kubeprops.adapters.protocol import SyncTracing
 from kubeprops.adapters.registry import ADAPTERS, UnknownAdapter, load_adapter_factory
 from kubeprops.adapters.simulator import Cluster, SimulatorAdapter, simulator_factory
 from kubeprops.adapters.simulator.controllers.deployment import util
@@ -30,7 +31,8 @@ from kubeprops.scenario import (
 def test_implements_the_protocol_with_capabilities():
     sim = simulator_factory(RunContext(seed=3))
     assert isinstance(sim, Adapter)
-    assert sim.capabilities == {"virtual-clock", "interleavings", "node-operations", "pod-faults"}
+    assert sim.capabilities == {"virtual-clock", "interleavings", "node-operations", "pod-faults", "sync-trace"}
+    assert isinstance(sim, SyncTracing)
     assert isinstance(sim.cluster, Cluster) and sim.cluster.seed == 3
 
 

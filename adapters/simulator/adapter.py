@@ -20,6 +20,7 @@ from kubeprops.adapters.protocol import (
     INTERLEAVINGS,
     NODE_OPERATIONS,
     POD_FAULTS,
+    SYNC_TRACE,
     VIRTUAL_CLOCK,
     Observer,
     RunContext,
@@ -27,6 +28,7 @@ from kubeprops.adapters.protocol import (
 )
 from kubeprops.scenario import ops
 from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.trace import SyncRecord
 from kubeprops.scenario.view import ClusterView, pod_order
 
 from . import mutations as mutation_registry
@@ -34,6 +36,7 @@ from .cluster import DEFAULT_NODES, Cluster, Livelock
 from .controllers.common import is_pod_active
 from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj, clone, controller_uid
 from .store import AlreadyExists
+from .tracing import SyncTracer
 
 OBSERVE_STEPS = 10_000  # bound on the steps apply() waits for the controller
 VIEW_CACHE_SIZE = 20_000
@@ -42,7 +45,7 @@ HASH_LABEL = "pod-template-hash"
 
 
 class SimulatorAdapter:
-    capabilities = frozenset({VIRTUAL_CLOCK, INTERLEAVINGS, NODE_OPERATIONS, POD_FAULTS})
+    capabilities = frozenset({VIRTUAL_CLOCK, INTERLEAVINGS, NODE_OPERATIONS, POD_FAULTS, SYNC_TRACE})
 
     def __init__(
         self,
@@ -59,6 +62,7 @@ class SimulatorAdapter:
         self._undo = mutation_registry.install(tuple(mutations))
         self.cluster = Cluster(self.ctx.seed, nodes=nodes, node_capacity=node_capacity, faults=faults)
         self._views: dict[tuple[str, str], object] = {}
+        self._tracer: SyncTracer | None = None
 
     # ------------------------------------------------------------ protocol
 
@@ -106,6 +110,14 @@ class SimulatorAdapter:
                 view = self._views[key] = convert(obj)
             views.append(view)
         return tuple(views)
+
+    def start_sync_trace(self) -> None:
+        if self._tracer is None:
+            self._tracer = self.cluster.new_tracer()
+            self.cluster.trace_syncs(self._tracer)
+
+    def take_sync_trace(self) -> tuple[SyncRecord, ...]:
+        return self._tracer.take() if self._tracer is not None else ()
 
     def close(self) -> None:
         mutation_registry.uninstall(self._undo)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from .faults import POD_CREATE, POD_DELETE, REPLICASET_CREATE, REPLICASET_UPDATE, FaultPlan
 from .objects import POD, REPLICASET, Obj
-from .store import Store
+from .store import ApiError, Store
 
 
 class Client:
     def __init__(self, store: Store, faults: FaultPlan) -> None:
         self.store = store
         self.faults = faults
+        # while a sync is traced: (verb, kind, name, object as stored or None, error reason) per write
+        self.journal: list[tuple[str, str, str, Obj | None, str]] | None = None
+
+    def _note(self, verb: str, kind: str, name: str, obj: Obj | None, error: str = "") -> None:
+        if self.journal is not None:
+            self.journal.append((verb, kind, name, obj, error))
 
     def get(self, kind: str, name: str) -> Obj | None:
         """A quorum read (bypasses every cache)."""
@@ -21,15 +27,21 @@ class Client:
             self.faults.check(POD_CREATE)
         elif kind == REPLICASET:
             self.faults.check(REPLICASET_CREATE)
-        return self.store.create(kind, obj)
+        created = self.store.create(kind, obj)
+        self._note("create", kind, created["metadata"]["name"], created)
+        return created
 
     def update(self, kind: str, obj: Obj) -> Obj:
         if kind == REPLICASET:
             self.faults.check(REPLICASET_UPDATE)
-        return self.store.update(kind, obj)
+        updated = self.store.update(kind, obj)
+        self._note("update", kind, updated["metadata"]["name"], updated)
+        return updated
 
     def update_status(self, kind: str, obj: Obj) -> Obj:
-        return self.store.update_status(kind, obj)
+        updated = self.store.update_status(kind, obj)
+        self._note("update-status", kind, updated["metadata"]["name"], updated)
+        return updated
 
     def set_owner_refs(self, kind: str, name: str, uid: str, refs: list[Obj]) -> Obj:
         return self.store.set_owner_refs(kind, name, uid, refs)
@@ -37,4 +49,10 @@ class Client:
     def delete(self, kind: str, name: str, uid: str | None = None) -> None:
         if kind == POD:
             self.faults.check(POD_DELETE)
-        self.store.delete(kind, name, uid=uid)
+        try:
+            self.store.delete(kind, name, uid=uid)
+        except ApiError as err:
+            # a delete that finds the object gone is still the decision the sync made
+            self._note("delete", kind, name, None, err.reason)
+            raise
+        self._note("delete", kind, name, None)

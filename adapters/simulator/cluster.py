@@ -27,6 +27,7 @@ from .kubelet import Kubelet
 from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
+from .tracing import SyncTracer
 
 DEFAULT_NODES = 3
 DEFAULT_MAX_STEPS = 200_000
@@ -241,13 +242,24 @@ class Cluster:
         return False
 
     def fork(self) -> Cluster:
-        """An independent copy (observers are not copied); stored objects are shared, being
-        copy-on-write (see Store.__deepcopy__)."""
+        """An independent copy (observers and sync tracing are not copied: a look-ahead is not part of
+        the run); stored objects are shared, being copy-on-write (see Store.__deepcopy__)."""
         observer, self.on_change = self.on_change, None
+        tracer = self.trace_syncs(None)
         try:
             return copy.deepcopy(self)
         finally:
             self.on_change = observer
+            self.trace_syncs(tracer)
+
+    def trace_syncs(self, tracer: SyncTracer | None) -> SyncTracer | None:
+        """Install `tracer` on both controllers (None: stop tracing); returns the one it replaces."""
+        previous = self.replicasets.tracer
+        self.replicasets.tracer = self.deployments.tracer = tracer
+        return previous
+
+    def new_tracer(self) -> SyncTracer:
+        return SyncTracer(self.client, self.clock)
 
     def next_change(self, deadline: float) -> tuple[str, float]:
         """Fire timers until the store changes (CHANGE, at that instant), the timers run out

@@ -9,6 +9,7 @@ from __future__ import annotations
 from kubeprops.adapters.kube_objects import parse_time
 
 from ..objects import Obj
+from ..store import ApiError
 
 TERMINAL = ("Succeeded", "Failed")
 
@@ -76,3 +77,10 @@ def creation_time(obj: Obj) -> float:
 def by_creation(obj: Obj) -> tuple[float, str]:
     """controller.ReplicaSetsByCreationTimestamp / PodsByCreationTimestamp order (ties by name)."""
     return creation_time(obj), obj["metadata"]["name"]
+
+
+class SyncFailed(ApiError):
+    """An error a sync returns by itself (no API call failed); upstream requeues the key rate-limited,
+    exactly as after an API error, so it travels the same way."""
+
+    reason = "SyncFailed"

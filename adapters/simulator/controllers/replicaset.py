@@ -32,6 +32,7 @@ from ..objects import (
     selector_of,
 )
 from ..store import ADDED, DELETED, ApiError, NotFound
+from ..tracing import SyncTracer
 from . import common
 from .claim import claim
 from .workqueue import Expectations, WorkQueue
@@ -52,6 +53,7 @@ class ReplicaSetController:
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
         self.expectations = Expectations(clock)
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
         informer.add_handler(REPLICASET, self._on_replicaset)
         informer.add_handler(POD, self._on_pod)
 
@@ -61,12 +63,19 @@ class ReplicaSetController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        traced = self.tracer and self.tracer.begin(
+            REPLICASET, key, self.informer, self.expectations.satisfied(key)
+        )
         try:
             sync_replicaset(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
+            completed = False
         else:
             self.queue.forget(key)
+            completed = True
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
 
     # ------------------------------------------------------------ event handlers
 

@@ -24,6 +24,7 @@ from ...objects import (
     selector_of,
 )
 from ...store import ADDED, DELETED, ApiError
+from ...tracing import SyncTracer
 from ..claim import claim
 from ..workqueue import WorkQueue
 from . import recreate, rolling, sync, util
@@ -38,6 +39,7 @@ class DeploymentController:
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
         self._backing_off: set[str] = set()
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
         informer.add_handler(DEPLOYMENT, self._on_deployment)
         informer.add_handler(REPLICASET, self._on_replicaset)
         informer.add_handler(POD, self._on_pod)
@@ -48,15 +50,20 @@ class DeploymentController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        traced = self.tracer and self.tracer.begin(DEPLOYMENT, key, self.informer)
         try:
             sync_deployment(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
-            return
-        if key in self._backing_off:
-            self._backing_off.discard(key)  # keep the back-off of a stuck-deployment re-check
+            completed = False
         else:
-            self.queue.forget(key)
+            if key in self._backing_off:
+                self._backing_off.discard(key)  # keep the back-off of a stuck-deployment re-check
+            else:
+                self.queue.forget(key)
+            completed = True
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
 
     def rate_limited_requeue(self, key: str) -> None:
         self._backing_off.add(key)

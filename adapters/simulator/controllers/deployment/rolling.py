@@ -79,8 +79,13 @@ def cleanup_unhealthy_replicas(
         if total >= max_cleanup:
             break
         unhealthy = util.rs_replicas(rs) - util.rs_status(rs, "availableReplicas")
-        if util.rs_replicas(rs) == 0 or unhealthy <= 0:
-            continue  # upstream errors out when available > spec; it only happens with a stale status
+        if util.rs_replicas(rs) == 0 or unhealthy == 0:
+            continue
+        if unhealthy < 0:
+            # available > spec: the status still counts pods a scale-down is removing; upstream gives up
+            # the whole sync (no status write) and retries once the ReplicaSet status has caught up
+            name = rs["metadata"]["name"]
+            raise common.SyncFailed(f"cleaning up unhealthy replicas: invalid request to scale down {name}")
         count = min(max_cleanup - total, unhealthy)
         _, ordered[i] = sync.scale_replicaset_and_record_event(ctl, rs, util.rs_replicas(rs) - count, d)
         total += count

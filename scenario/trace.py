@@ -1,0 +1,45 @@
+"""What one controller sync read and wrote, for targets that can show it (the PER-SYNC checks).
+
+A real cluster cannot show what a controller's cache held when it decided; an in-process target can. Such a
+target records, for every sync of a ReplicaSet or Deployment, the snapshot the controller read and the API
+writes it made; the reference model then says whether upstream could have made exactly those writes from
+exactly that snapshot (fact sheet §10, the PER-SYNC rules).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .view import ClusterView, DeploymentView, PodView, ReplicaSetView
+
+CREATE, UPDATE, UPDATE_STATUS, DELETE = "create", "update", "update-status", "delete"
+
+
+@attrs.frozen
+class Write:
+    """One API write: the object as the API server stored it (None for a delete or a failed write), and
+    the API error's reason when it failed (a delete of an object already gone still shows the decision)."""
+
+    verb: str
+    kind: str
+    name: str
+    obj: DeploymentView | ReplicaSetView | PodView | None = None
+    error: str = ""
+
+
+@attrs.frozen
+class SyncRecord:
+    """One sync of `controller` (the kind it reconciles) for the object named `key`.
+
+    `snapshot` is the controller's informer cache when the sync began, with `now` the time of the sync.
+    `completed` is False when an API error (a conflict, an injected fault) cut the sync short: upstream
+    retries such a sync, and its writes are only a prefix of a decision, so they are not judged.
+    `expectations_satisfied` is the ReplicaSet controller's expectations check for this key.
+    """
+
+    controller: str
+    key: str
+    snapshot: ClusterView
+    writes: tuple[Write, ...]
+    completed: bool
+    expectations_satisfied: bool = True
