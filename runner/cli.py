@@ -10,6 +10,8 @@ from pathlib import Path
 
 from kubeprops import PINNED_RELEASE, __version__
 
+from .cluster_command import add_cluster_parser
+
 EXIT_CODES = """exit codes:
   0  every property passed
   1  a property was violated (the report shows the shrunk operation sequence)
@@ -52,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write junit.xml, summary.md and results.json into DIR",
     )
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
+    add_cluster_parser(commands)
     return parser
 
 
@@ -71,6 +74,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .run_command import run_command
 
         return run_command(args, command_line=shlex.join(["kubeprops", *(argv or sys.argv[1:])]))
+    if args.command == "cluster":
+        from .cluster_command import cluster_command
+
+        return cluster_command(args)
     return 2
 
 
