@@ -18,6 +18,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 from kubeprops.adapters.protocol import SYNC_TRACE, AdapterFactory, RunContext
 from kubeprops.reference_model.release import DEFAULT, Release
+from kubeprops.scenario.files import Scenario
 
 from .deployment import DeploymentMachine
 from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
@@ -76,6 +77,7 @@ class PropertyResult:
     stats: RunStats
     message: str = ""  # the violation, with the shrunk operation sequence
     description: str = ""
+    counterexample: Scenario | None = None  # the shrunk failing example, replayable (scenario.files)
 
 
 @attrs.frozen
@@ -176,7 +178,19 @@ def run_property(
             sorted(set(stats.unknown_reasons))
         )
     elapsed = time.monotonic() - started
-    return PropertyResult(controller, prop.name, verdict, elapsed, stats, message, prop.description)
+    found = _counterexample(controller, prop, stats, release, message) if verdict == FAIL else None
+    return PropertyResult(controller, prop.name, verdict, elapsed, stats, message, prop.description, found)
+
+
+def _counterexample(
+    controller: str, prop: Property, stats: RunStats, release: Release, message: str
+) -> Scenario | None:
+    """The last example run, which after a failure is Hypothesis' final replay of the shrunk one."""
+    if not stats.last_steps:
+        return None  # a machine that does not record its steps
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    steps = tuple(stats.last_steps)
+    return Scenario(controller, prop.name, steps, stats.last_seed, release.version, "", first)
 
 
 def _missing_capability(factory: AdapterFactory, prop: Property, run_id: str, worker: str) -> str:

@@ -15,11 +15,13 @@ is attributed to exactly one property:
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 import attrs
 from hypothesis import note
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from kubeprops.adapters.protocol import (
@@ -37,6 +39,7 @@ from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.files import SETTLE
 from kubeprops.scenario.ops import (
     POD_ACTIONS,
     Advance,
@@ -67,6 +70,9 @@ class RunStats:
     settles: int = 0
     unknown: int = 0
     unknown_reasons: list[str] = attrs.Factory(list)
+    # the last example run: its seed and steps (operations and SETTLE); after a failure, the shrunk one
+    last_seed: int = 0
+    last_steps: list[Operation | str] = attrs.Factory(list)
 
 
 @attrs.frozen
@@ -98,6 +104,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.next_node = INITIAL_NODES
         self.ops: list[Operation] = []
+        self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
         self.last_view: ClusterView | None = None
         self.settled = False
         self.unknown = False
@@ -113,7 +120,8 @@ class WorkloadMachine(RuleBasedStateMachine):
             seed = 0
         if cfg.check == PER_SYNC and isinstance(self.adapter, SyncTracing):
             self.adapter.start_sync_trace()
-        note(f"seed={seed}")
+        cfg.stats.last_seed, cfg.stats.last_steps = seed, self.steps
+        say(f"seed={seed}")
         return self.adapter
 
     def do(self, op: Operation) -> None:
@@ -121,7 +129,8 @@ class WorkloadMachine(RuleBasedStateMachine):
         assert self.adapter is not None
         self.config.stats.steps += 1
         self.ops.append(op)
-        note(describe(op))
+        self.steps.append(op)
+        say(describe(op))
         model_error = target_error = None
         try:
             model_next = world.apply(self.model, op, release=self.config.release)
@@ -189,6 +198,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         assert self.adapter is not None
         cfg = self.config
         cfg.stats.settles += 1
+        self.steps.append(SETTLE)
         result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
         self.model, model_settled = world.settle(self.model, horizon=cfg.settle_timeout, release=cfg.release)
         if not result.settled or not model_settled:
@@ -206,7 +216,7 @@ class WorkloadMachine(RuleBasedStateMachine):
             self.unknown = True
             self.config.stats.unknown += 1
             self.config.stats.unknown_reasons.append(reason)
-        note(f"did not settle: {reason}")
+        say(f"did not settle: {reason}")
 
     def teardown(self) -> None:
         try:
@@ -277,6 +287,12 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.nodes.remove(name)
         self.do(NodeLeave(name))
         self.settle_and_compare()
+
+
+def say(text: str) -> None:
+    """`hypothesis.note` inside a Hypothesis run; nothing when a scenario file is replayed outside one."""
+    with contextlib.suppress(InvalidArgument):
+        note(text)
 
 
 def seeds() -> st.SearchStrategy[int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from kubeprops import PINNED_RELEASE, __version__
 
 from .cluster_command import add_cluster_parser
+from .replay_command import add_replay_parser
 
 EXIT_CODES = """exit codes:
   0  every property passed
@@ -55,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
     add_cluster_parser(commands)
+    add_replay_parser(commands)
     return parser
 
 
@@ -74,6 +76,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .run_command import run_command
 
         return run_command(args, command_line=shlex.join(["kubeprops", *(argv or sys.argv[1:])]))
+    if args.command == "replay":
+        from .replay_command import replay_command
+
+        return replay_command(args)
     if args.command == "cluster":
         from .cluster_command import cluster_command
 

@@ -21,7 +21,9 @@ from kubeprops.properties.conformance import (
     ConformanceReport,
     PropertyResult,
 )
+from kubeprops.scenario import files
 
+COUNTEREXAMPLES = "counterexamples"
 SYMBOL = {PASS: "✅ pass", FAIL: "❌ fail", UNKNOWN: "❔ unknown", ERROR: "⚠️ error", SKIPPED: "⏭️ skipped"}
 
 
@@ -33,9 +35,20 @@ class RunInfo:
     command: str
 
 
+def counterexample_path(result: PropertyResult) -> str:
+    """Where a failure's scenario file goes, relative to the report folder."""
+    return f"{COUNTEREXAMPLES}/{result.controller}-{result.property}.yaml"
+
+
 def write_reports(report: ConformanceReport, info: RunInfo, directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
-    written = [
+    written = []
+    for result in report.results:
+        if result.counterexample is not None:
+            (directory / COUNTEREXAMPLES).mkdir(exist_ok=True)
+            found = attrs.evolve(result.counterexample, found_on=info.target_version)
+            written.append(_write(directory / counterexample_path(result), files.dump(found)))
+    written += [
         _write(directory / "junit.xml", junit_xml(report, info)),
         _write(directory / "summary.md", markdown(report, info)),
         _write(directory / "results.json", json.dumps(as_json(report, info), indent=2) + "\n"),
@@ -120,7 +133,10 @@ def markdown(report: ConformanceReport, info: RunInfo) -> str:
         )
     problems = [r for r in report.results if r.verdict != PASS]
     for r in problems:
-        lines += ["", f"## {r.controller} / {r.property}: {r.verdict}", "", "```", r.message.strip(), "```"]
+        lines += ["", f"## {r.controller} / {r.property}: {r.verdict}", ""]
+        if r.counterexample is not None:
+            lines += [f"Replay: `kubeprops replay {counterexample_path(r)} --adapter {info.adapter}`", ""]
+        lines += ["```", r.message.strip(), "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -137,6 +153,7 @@ def as_json(report: ConformanceReport, info: RunInfo) -> dict[str, object]:
                 "seconds": round(r.seconds, 3),
                 "stats": attrs.asdict(r.stats),
                 "message": r.message,
+                "counterexample": counterexample_path(r) if r.counterexample is not None else None,
             }
             for r in report.results
         ],
