@@ -53,6 +53,11 @@ def write_reports(report: ConformanceReport, info: RunInfo, directory: Path) -> 
         _write(directory / "summary.md", markdown(report, info)),
         _write(directory / "results.json", json.dumps(as_json(report, info), indent=2) + "\n"),
     ]
+    # imported here: both build on this module's RunInfo and paths
+    from . import report_html, report_sonobuoy
+
+    written.append(_write(directory / "report.html", report_html.render(report, info)))
+    written.append(report_sonobuoy.write(report, info, directory))
     return written
 
 
@@ -140,6 +145,11 @@ def markdown(report: ConformanceReport, info: RunInfo) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _counters(attribute: attrs.Attribute, value: object) -> bool:
+    # the last example's steps travel as the counterexample file, not inside results.json
+    return not attribute.name.startswith("last_")
+
+
 def as_json(report: ConformanceReport, info: RunInfo) -> dict[str, object]:
     return {
         "run": attrs.asdict(info),
@@ -151,7 +161,7 @@ def as_json(report: ConformanceReport, info: RunInfo) -> dict[str, object]:
                 "property": r.property,
                 "verdict": r.verdict,
                 "seconds": round(r.seconds, 3),
-                "stats": attrs.asdict(r.stats),
+                "stats": attrs.asdict(r.stats, filter=_counters),
                 "message": r.message,
                 "counterexample": counterexample_path(r) if r.counterexample is not None else None,
             }

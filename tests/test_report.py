@@ -45,3 +45,23 @@ def test_markdown_lists_every_property_and_details_of_problems():
     assert "| deployment | prop-pass | ✅ pass | 4 | 9 |" in text
     assert "## deployment / prop-fail: fail" in text
     assert "why fail" in text
+
+
+def test_sonobuoy_tree_and_html_are_written_with_worst_status_first(tmp_path):
+    import yaml
+    from test_report_browser import sample_report
+
+    from kubeprops.report import RunInfo, write_reports
+
+    info = RunInfo("simulator", "simulator (kubeprops)", "ci", "kubeprops run")
+    written = write_reports(sample_report(), info, tmp_path)
+    tree = yaml.safe_load((tmp_path / "sonobuoy/plugins/kubeprops/sonobuoy_results.yaml").read_text())
+    assert tree["status"] == "failed"
+    by_name = {item["name"]: item for item in tree["items"]}
+    assert by_name["deployment"]["status"] == "failed" and by_name["replicaset"]["status"] == "passed"
+    failed = next(i for i in by_name["deployment"]["items"] if i["name"] == "settles-to-model")
+    assert failed["status"] == "failed" and "settled state differs" in failed["details"]["messages"][0]
+    skipped = next(i for i in by_name["replicaset"]["items"] if i["name"] == "per-sync-decisions")
+    assert skipped["status"] == "skipped"
+    assert tmp_path / "report.html" in written
+    assert (tmp_path / "counterexamples/deployment-settles-to-model.yaml").exists()
