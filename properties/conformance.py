@@ -153,8 +153,10 @@ def run_property(
     run_id: str = "run",
     worker: str = "main",
     shrink_seconds: float = SHRINK_SECONDS,
+    stats: RunStats | None = None,
 ) -> PropertyResult:
-    stats = RunStats()
+    """One property on one controller. `stats` (fresh if None) is updated live, for progress displays."""
+    stats = stats if stats is not None else RunStats()
     missing = _missing_capability(adapter_factory, prop, run_id, worker)
     if missing:
         return PropertyResult(controller, prop.name, SKIPPED, 0.0, stats, missing, prop.description)
@@ -233,18 +235,23 @@ def run_conformance(
     on_result: Callable[[PropertyResult], None] | None = None,
     run_id: str = "run",
     worker: str = "main",
+    on_start: Callable[[str, Property, RunStats], None] | None = None,
 ) -> ConformanceReport:
     """Run every property of the chosen controllers against targets made by `adapter_factory`.
 
     `settings` overrides the profile (`ci` unless `profile` or $KUBEPROPS_PROFILE says otherwise); its
     deadline and too-slow health checks are switched off, as they are in every profile.
-    `on_result` is called as each property finishes, for progress output.
+    `on_start` is called as each property starts, with the counters it updates while it runs, and
+    `on_result` as it finishes: for progress output.
     """
     chosen = resolve_controllers(controllers)
     effective = without_timing_checks(settings if settings is not None else profile_settings(profile))
     results = []
     for controller in chosen:
         for prop in PROPERTIES:
+            stats = RunStats()
+            if on_start is not None:
+                on_start(controller, prop, stats)
             result = run_property(
                 adapter_factory,
                 controller,
@@ -253,6 +260,7 @@ def run_conformance(
                 release=release,
                 run_id=run_id,
                 worker=worker,
+                stats=stats,
             )
             results.append(result)
             if on_result is not None:

@@ -142,6 +142,9 @@ def markdown(report: ConformanceReport, info: RunInfo) -> str:
         if r.counterexample is not None:
             lines += [f"Replay: `kubeprops replay {counterexample_path(r)} --adapter {info.adapter}`", ""]
         lines += ["```", r.message.strip(), "```"]
+    from kubeprops.properties.coverage import conformance_table
+
+    lines += ["", "## Coverage of upstream conformance tests", "", conformance_table()]
     return "\n".join(lines) + "\n"
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 
+from kubeprops.properties import coverage
 from kubeprops.properties.conformance import FAIL, PASS, SKIPPED, UNKNOWN, ConformanceReport, PropertyResult
 
 from .report import RunInfo, counterexample_path
@@ -39,6 +40,7 @@ def render(report: ConformanceReport, info: RunInfo) -> str:
         "<h2>Runs</h2>",
         _runs(report),
     ]
+    body += ["<h2>Coverage of upstream conformance tests</h2>", _coverage()]
     problems = [r for r in report.results if r.verdict not in (PASS, SKIPPED)]
     if problems:
         body.append("<h2>Failures and unknowns</h2>")
@@ -95,6 +97,17 @@ def _runs(report: ConformanceReport) -> str:
         cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
         rows.append(f"<tr>{cells}<td>{r.seconds:.1f}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _coverage() -> str:
+    names = ("controller", "conformance test", "release", "checked by", "status")
+    head = "<tr>" + "".join(f"<th>{n}</th>" for n in names) + "</tr>"
+    rows = []
+    for t in coverage.CONFORMANCE:
+        values = (t.controller, t.testname, t.release, ", ".join(t.properties) or "-", coverage.status(t))
+        cells = "".join(f"<td>{html.escape(v)}</td>" for v in values)
+        rows.append(f"<tr>{cells}</tr>")
+    return f"<table id='coverage'>{head}{''.join(rows)}</table>"
 
 
 def _anchor(r: PropertyResult) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
 from kubeprops.properties.conformance import (
     PASS,
+    PROPERTIES,
     SKIPPED,
     PropertyResult,
     resolve_controllers,
@@ -15,6 +17,7 @@ from kubeprops.properties.conformance import (
 )
 from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
 
+from .progress import Progress, wanted
 from .report import SYMBOL, RunInfo, write_reports
 
 
@@ -40,7 +43,11 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
 
         settings = Settings(settings, max_examples=args.max_examples)
 
+    live = Progress(len(controllers) * len(PROPERTIES)) if wanted(sys.stderr, args.quiet) else None
+
     def progress(result: PropertyResult) -> None:
+        if live is not None:
+            live.finished()
         if not args.quiet:
             print(
                 f"  {result.controller:<11} {result.property:<20} {SYMBOL[result.verdict]:<11} "
@@ -52,7 +59,14 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
         print(
             f"kubeprops: checking {', '.join(controllers)} on {args.adapter} (profile {profile})", flush=True
         )
-    report = run_conformance(factory, controllers=controllers, settings=settings, on_result=progress)
+    with live or contextlib.nullcontext():
+        report = run_conformance(
+            factory,
+            controllers=controllers,
+            settings=settings,
+            on_result=progress,
+            on_start=live.begin if live is not None else None,
+        )
     for result in report.results:
         if result.verdict not in (PASS, SKIPPED):
             print(f"\n--- {result.controller}/{result.property}: {result.verdict}\n{result.message}")

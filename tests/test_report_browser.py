@@ -65,7 +65,7 @@ def test_html_report_renders_with_matrix_and_failure_details(tmp_path):
     profile = tmp_path / "chromium-profile"
     base = [CHROMIUM, *FLAGS, f"--user-data-dir={profile}"]
     dom = subprocess.run([*base, "--dump-dom", page], capture_output=True, text=True, timeout=120).stdout
-    assert '<table id="matrix">' in dom
+    assert '<table id="matrix">' in dom and '<table id="coverage">' in dom
     assert 'href="#deployment-settles-to-model"' in dom  # the failed cell links to its details
     assert 'id="deployment-settles-to-model"' in dom
     assert "&lt;replicas&gt; expected 3, observed 2" in dom  # escaped, shown as text
