@@ -13,6 +13,7 @@ from .protocol import AdapterFactory
 
 ADAPTERS: dict[str, str] = {
     "simulator": "kubeprops.adapters.simulator.adapter:simulator_factory",
+    "kubernetes": "kubeprops.adapters.kubernetes.adapter:kubernetes_factory",
 }
 
 

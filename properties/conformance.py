@@ -20,18 +20,23 @@ from kubeprops.adapters.protocol import SYNC_TRACE, AdapterFactory, RunContext
 from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.files import Scenario
 
+from .apps_machine import AppsMachine
+from .daemonset import DaemonSetMachine
 from .deployment import DeploymentMachine
+from .job import JobMachine
 from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
-from .profiles import profile_settings, without_timing_checks
+from .profiles import harness_settings, profile_settings
 from .replicaset import ReplicaSetMachine
 
 PASS, FAIL, UNKNOWN, ERROR, SKIPPED = "pass", "fail", "unknown", "error", "skipped"
 
 #: Every controller kubeprops knows, by its lowercase kind; IMPLEMENTED is what this version checks.
 CONTROLLERS = ("replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob")
-MACHINES: dict[str, type[WorkloadMachine]] = {
+MACHINES: dict[str, type[WorkloadMachine] | type[AppsMachine] | type[JobMachine]] = {
     "replicaset": ReplicaSetMachine,
     "deployment": DeploymentMachine,
+    "daemonset": DaemonSetMachine,
+    "job": JobMachine,
 }
 IMPLEMENTED = tuple(c for c in CONTROLLERS if c in MACHINES)
 
@@ -43,6 +48,8 @@ class Property:
     description: str
     covers: tuple[str, ...]  # fact-sheet sections
     requires: str | None = None  # an adapter capability; without it the property is skipped
+    # the controllers whose model can check it (None: every one); for the others it is skipped
+    controllers: tuple[str, ...] | None = None
 
 
 PROPERTIES = (
@@ -64,6 +71,8 @@ PROPERTIES = (
         "every completed controller sync wrote what the model decides from the snapshot it read",
         ("0.4", "0.5", "1.3", "1.4", "2.4-2.8", "2.10", "10.1 PER-SYNC", "10.2 PER-SYNC"),
         requires=SYNC_TRACE,
+        # the simulator records PER-SYNC snapshots for these controllers only
+        controllers=("replicaset", "deployment"),
     ),
 )
 
@@ -157,7 +166,7 @@ def run_property(
 ) -> PropertyResult:
     """One property on one controller. `stats` (fresh if None) is updated live, for progress displays."""
     stats = stats if stats is not None else RunStats()
-    missing = _missing_capability(adapter_factory, prop, run_id, worker)
+    missing = _unsupported(controller, prop) or _missing_capability(adapter_factory, prop, run_id, worker)
     if missing:
         return PropertyResult(controller, prop.name, SKIPPED, 0.0, stats, missing, prop.description)
     config = MachineConfig(
@@ -191,8 +200,17 @@ def _counterexample(
     if not stats.last_steps:
         return None  # a machine that does not record its steps
     first = message.strip().splitlines()[0] if message.strip() else ""
-    steps = tuple(stats.last_steps)
-    return Scenario(controller, prop.name, steps, stats.last_seed, release.version, "", first)
+    return Scenario(
+        controller, prop.name, tuple(stats.last_steps), stats.last_seed, release.version, "", first
+    )
+
+
+def _unsupported(controller: str, prop: Property) -> str:
+    """Why `prop` cannot be checked for `controller` at all ("" when it can)."""
+    if prop.controllers is None or controller in prop.controllers:
+        return ""
+    checked = ", ".join(prop.controllers)
+    return f"skipped: {prop.name} is not implemented for {controller} (only for {checked})"
 
 
 def _missing_capability(factory: AdapterFactory, prop: Property, run_id: str, worker: str) -> str:
@@ -240,12 +258,12 @@ def run_conformance(
     """Run every property of the chosen controllers against targets made by `adapter_factory`.
 
     `settings` overrides the profile (`ci` unless `profile` or $KUBEPROPS_PROFILE says otherwise); its
-    deadline and too-slow health checks are switched off, as they are in every profile.
+    deadline, too-slow health checks and multiple-bug reports are switched off, as in every profile.
     `on_start` is called as each property starts, with the counters it updates while it runs, and
     `on_result` as it finishes: for progress output.
     """
     chosen = resolve_controllers(controllers)
-    effective = without_timing_checks(settings if settings is not None else profile_settings(profile))
+    effective = harness_settings(settings if settings is not None else profile_settings(profile))
     results = []
     for controller in chosen:
         for prop in PROPERTIES:

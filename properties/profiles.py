@@ -26,14 +26,17 @@ _COMMON = dict(
 )
 
 
-def without_timing_checks(given: settings) -> settings:
-    """`given` with no deadline and no too-slow health checks, whatever it inherited.
+def harness_settings(given: settings) -> settings:
+    """`given` as every property run needs it, whatever it inherited: no deadline, no too-slow health
+    checks, and one failure reported per property.
 
     A user's `settings(max_examples=2)` inherits Hypothesis' default 200 ms deadline; one example drives a
     whole cluster, so on a loaded machine that would fail examples for being slow, not for being wrong.
+    And with several distinct failures Hypothesis raises them as a group, which the report could not
+    attribute to one property: the first one found is shrunk and reported, the rest show once it is fixed.
     """
     suppressed = [*given.suppress_health_check, *SLOW_IS_NORMAL]
-    return settings(given, deadline=None, suppress_health_check=suppressed)
+    return settings(given, deadline=None, suppress_health_check=suppressed, report_multiple_bugs=False)
 
 
 def register_profiles() -> None:

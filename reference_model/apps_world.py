@@ -24,8 +24,9 @@ World semantics (the contract a simulator would follow too):
   owner it names is gone. Deleting a workload deletes its pods gracefully and its revisions at once.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
   StatefulSet then every DaemonSet by name until a round changes nothing.
-* Timers: Ready transitions, deletion completions, minReadySeconds availability (a sync 1 s after the pod
-  becomes Available) and the DaemonSet re-queues (back-off, minReadySeconds).
+* Timers: Ready transitions, deletion completions, StatefulSet minReadySeconds availability (a sync 1 s
+  after the pod becomes Available) and the DaemonSet's own re-queues (back-off, the minReadySeconds status
+  re-sync while numberReady != numberAvailable); a DaemonSet is not woken when a pod becomes Available.
 
 Not modelled: taint-based eviction after tolerationSeconds (StatefulSet pods on NotReady nodes stay, as
 their deletion could not complete there anyway), deletions that hang because the node's kubelet is down
@@ -429,10 +430,10 @@ def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> Apps
         state = attrs.evolve(
             state, daemonsets=_put(state.daemonsets, attrs.evolve(ds, status=decision.status))
         )
-    state = _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
-    return _availability_timers(
-        state, [p for p in state.pods if p.owner and p.owner.uid == ds.uid], ds.spec.min_ready_seconds
-    )
+    # Only the controller's own re-queues: nothing wakes a DaemonSet when a pod merely becomes Available
+    # (the status re-sync looks at the oldest pod per node), so a surge waiting on minReadySeconds stalls
+    # until the informer resync, 12-24 h later (fact: OpenKruise's fork had to add a requeue, kruise#1014).
+    return _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
 
 
 # ---------------------------------------------------------------- rounds and settling

@@ -50,6 +50,7 @@ from kubeprops.scenario.batch import (
     SetSchedule,
     SetStartingDeadline,
     SetSuspend,
+    job_pod_order,
 )
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import Advance
@@ -60,6 +61,7 @@ from .job import JobDecision, job_sync, ttl_expired_at
 from .job_backoff import NO_BACKOFF, BackoffRecord
 
 KILLED_EXIT_CODE = 137
+POD = "Pod"  # the kind of a wakeup that stops a deleted pod
 MAX_ROUNDS = 10_000  # syncs at one instant before the model calls it a livelock
 
 
@@ -140,7 +142,7 @@ class _World:
         self.pods.get(pod.job, {}).pop(pod.name, None)
 
     def active_pod(self, job: str, ordinal: int) -> JobPodView | None:
-        active = sorted((p for p in self.pods_of(job) if p.active), key=lambda p: (p.index or 0, p.name))
+        active = sorted((p for p in self.pods_of(job) if p.active), key=job_pod_order)
         return active[ordinal % len(active)] if active else None
 
     def kill(self, pod: JobPodView) -> None:
@@ -150,6 +152,25 @@ class _World:
         terminal = pod.phase in ("Succeeded", "Failed")
         killed = attrs.evolve(pod, phase="Failed", finished=self.now, exit_code=KILLED_EXIT_CODE, ready=False)
         self.put_pod(attrs.evolve(pod if terminal else killed, deleting=True))
+
+    def delete_pod(self, pod: JobPodView) -> None:
+        """Someone deletes the pod: it is terminating (deletionTimestamp, still running) until the kubelet
+        stops it, which here happens at the next moment time is let pass (a wakeup at this instant). The
+        Job controller sees the terminating pod first, as it does upstream whatever the grace period:
+        under podReplacementPolicy Failed that pod is neither active nor failed yet."""
+        if not pod.finalizer:
+            self.drop_pod(pod)
+            return
+        self.put_pod(attrs.evolve(pod, deleting=True))
+        self.wakeups.add((self.now, POD, f"{pod.job}/{pod.name}"))
+        self.dirty.add((JOB, pod.job))
+
+    def stop_pod(self, key: str) -> None:
+        job, _, name = key.partition("/")
+        pod = self.pods.get(job, {}).get(name)
+        if pod is not None and pod.phase not in ("Succeeded", "Failed"):
+            self.kill(pod)
+            self.dirty.add((JOB, job))
 
     def delete_job(self, name: str, reason: str) -> None:
         job = self.jobs.pop(name, None)
@@ -249,8 +270,12 @@ class _World:
             first = min(w[0] for w in due)
             now_due = {w for w in due if w[0] <= first}
             self.wakeups -= now_due
-            self.dirty |= {(kind, name) for _, kind, name in now_due}
             self.now = max(self.now, first)
+            for _, kind, name in sorted(now_due):
+                if kind == POD:
+                    self.stop_pod(name)
+                else:
+                    self.dirty.add((kind, name))
             self.settle()
         self.now = target
         self.settle()
@@ -265,7 +290,7 @@ def _apply_pod_op(world: _World, op: PodSucceeds | PodFails | DeleteJobPod) -> N
     if job is None or pod is None:
         return
     if isinstance(op, DeleteJobPod):
-        world.kill(pod)
+        world.delete_pod(pod)
     elif isinstance(op, PodSucceeds):
         world.put_pod(attrs.evolve(pod, phase="Succeeded", finished=world.now, exit_code=0, ready=False))
     elif job.spec.restart_policy == ON_FAILURE and op.condition is None:
@@ -344,6 +369,45 @@ def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
         world.touch_all()
         world.settle()
     return world.freeze()
+
+
+def apply(state: BatchState, op: object) -> BatchState:
+    """One operation (an `Advance` lets time pass), then the controllers settle at that instant.
+
+    Raises InvalidSpec when the API server rejects the operation (the state is then unchanged), so a
+    property can compare rejections with a target's."""
+    world = _World(state)
+    if isinstance(op, Advance):
+        world.advance(op.seconds)
+        return world.freeze()
+    _apply(world, op)
+    world.touch_all()
+    world.settle()
+    return world.freeze()
+
+
+def _observable(state: BatchState) -> tuple[object, ...]:
+    return (state.jobs, state.cronjobs, state.pods, state.created, state.deleted)
+
+
+def settle(state: BatchState, horizon: float) -> tuple[BatchState, bool]:
+    """Let time pass through every pending requeue, up to `horizon` seconds; (state, settled).
+
+    A requeue that changes nothing when it fires (a back-off whose pods were replaced meanwhile, a deadline
+    of a Job that finished) is dropped without moving the clock: a target's settle does not wait for it
+    either, so both clocks stay at the instant of the last real change."""
+    limit = state.now + horizon
+    while state.wakeups:
+        first = min(w[0] for w in state.wakeups)
+        if first > limit:
+            return state, False
+        fired = apply(state, Advance(max(0.0, first - state.now)))  # type: ignore[arg-type]
+        if _observable(fired) != _observable(state):
+            state = fired
+        else:
+            rest = tuple(w for w in state.wakeups if w[0] > first)
+            state = attrs.evolve(state, wakeups=rest, backoff=fired.backoff)
+    return state, True
 
 
 # ---------------------------------------------------------------- outcome

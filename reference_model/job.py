@@ -122,8 +122,9 @@ def _in_range(pod: JobPodView, spec: JobSpec) -> bool:
 
 def _removal_key(pod: JobPodView) -> tuple[object, ...]:
     # ref controller_utils.go (ActivePods.Less): Pending < Running, not Ready first, more restarts first,
-    # newer first; the name breaks the ties upstream leaves unspecified
-    return (pod.phase != "Pending", pod.ready, -pod.restarts, -pod.created, pod.name)
+    # newer first; ties upstream leaves unspecified go to the higher completion index, then the name (so
+    # two targets whose pod names differ still agree on which index an Indexed Job gives up)
+    return (pod.phase != "Pending", pod.ready, -pod.restarts, -pod.created, -(pod.index or 0), pod.name)
 
 
 def pods_for_removal(spec: JobSpec, active: Sequence[JobPodView], at_least: int) -> list[JobPodView]:
@@ -304,6 +305,9 @@ class _Managed:
     create: tuple[PodCreation, ...] = ()
     delete: tuple[JobPodView, ...] = ()
     requeue_after: float | None = None
+    # manageJob returns 0 active when it waits out a back-off (`return 0, ...JobSyncActionPodsCreated`), so
+    # the status written then says active 0 however many pods still run
+    backing_off: bool = False
 
 
 def want_active(spec: JobSpec, succeeded: int, active: int) -> int:
@@ -373,11 +377,11 @@ def manage(
     if spec.backoff_limit_per_index is None:
         wait = backoff.record_remaining(record, now)
         if wait > 0:
-            return _Managed(requeue_after=wait)
+            return _Managed(requeue_after=wait, backing_off=True)
     if not spec.indexed:
         return _Managed(create=tuple(PodCreation() for _ in range(diff)))
     creations, wait = _indexed_creations(spec, pods, tally, diff, now)
-    return _Managed(create=creations, requeue_after=wait)
+    return _Managed(create=creations, requeue_after=wait, backing_off=wait is not None)
 
 
 # ---------------------------------------------------------------- one sync
@@ -448,13 +452,14 @@ def job_sync(
     else:
         managed = manage(job, pods, tally, record, now)
     active_after = len(active) - len(managed.delete) + len(managed.create)
+    status_active = 0 if managed.backing_off else active_after
     terminating += len(managed.delete)
     deleted_names = {p.name for p in managed.delete}
     if finish is None and completed(spec, tally.succeeded, active_after):
         finish = _Finish(True, COMPLETIONS_REACHED, MESSAGES[COMPLETIONS_REACHED])
     status = attrs.evolve(
         status,
-        active=active_after,
+        active=status_active,
         ready=sum(1 for p in active if p.ready and p.name not in deleted_names),
         succeeded=tally.succeeded,
         failed=failed,

@@ -55,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="write junit.xml, summary.md and results.json into DIR",
     )
     run.add_argument("--quiet", action="store_true", help="print only the final summary")
+    run.add_argument(
+        "-j",
+        "--jobs",
+        type=positive_int,
+        default=1,
+        metavar="N",
+        help="run up to N properties at a time, in separate processes (default 1)",
+    )
+    run.add_argument(
+        "--kubeconfig", type=Path, default=None, help="kubeconfig of the cluster (--adapter kubernetes)"
+    )
+    run.add_argument(
+        "--context",
+        default=None,
+        help="kubeconfig context (--adapter kubernetes; required unless it is kind-* or kubeprops-local)",
+    )
     add_cluster_parser(commands)
     add_replay_parser(commands)
     return parser

@@ -15,6 +15,7 @@ from kubeprops.properties.conformance import (
     resolve_controllers,
     run_conformance,
 )
+from kubeprops.properties.parallel import run_conformance_parallel
 from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
 
 from .progress import Progress, wanted
@@ -35,7 +36,7 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
             args.controllers.split(",") if args.controllers is not None else None
         )
         settings = profile_settings(profile)
-        factory = load_adapter_factory(args.adapter)
+        factory = load_adapter_factory(args.adapter, **adapter_options(args))
     except (ValueError, UnknownAdapter) as err:
         return fail(str(err))
     if args.max_examples is not None:
@@ -43,6 +44,7 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
 
         settings = Settings(settings, max_examples=args.max_examples)
 
+    # the live line follows one property at a time; with -j the result lines are the progress
     live = Progress(len(controllers) * len(PROPERTIES)) if wanted(sys.stderr, args.quiet) else None
 
     def progress(result: PropertyResult) -> None:
@@ -59,14 +61,25 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
         print(
             f"kubeprops: checking {', '.join(controllers)} on {args.adapter} (profile {profile})", flush=True
         )
-    with live or contextlib.nullcontext():
-        report = run_conformance(
+    if args.jobs > 1:
+        overrides = {"max_examples": args.max_examples} if args.max_examples is not None else {}
+        report = run_conformance_parallel(
             factory,
+            jobs=args.jobs,
             controllers=controllers,
-            settings=settings,
+            profile=profile,
+            overrides=overrides,
             on_result=progress,
-            on_start=live.begin if live is not None else None,
         )
+    else:
+        with live or contextlib.nullcontext():
+            report = run_conformance(
+                factory,
+                controllers=controllers,
+                settings=settings,
+                on_result=progress,
+                on_start=live.begin if live is not None else None,
+            )
     for result in report.results:
         if result.verdict not in (PASS, SKIPPED):
             print(f"\n--- {result.controller}/{result.property}: {result.verdict}\n{result.message}")
@@ -79,3 +92,17 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
         for path in write_reports(report, info, args.report):
             print(f"kubeprops: wrote {path}")
     return report.exit_code
+
+
+def adapter_options(args: argparse.Namespace) -> dict[str, object]:
+    """Options for the chosen adapter; for kubernetes the kubeconfig and context are checked now
+    (raising ValueError naming the option), so a typo is a usage error, not a failed property."""
+    kubeconfig, context = getattr(args, "kubeconfig", None), getattr(args, "context", None)
+    if args.adapter != "kubernetes":
+        if kubeconfig is not None or context is not None:
+            raise ValueError("--kubeconfig and --context apply to --adapter kubernetes only")
+        return {}
+    from kubeprops.adapters.kubernetes.client import load_api_client
+
+    load_api_client(kubeconfig, context).close()
+    return {"kubeconfig": kubeconfig, "context": context}

@@ -171,6 +171,13 @@ class JobPodView:
         return self.deleting and self.phase not in ("Succeeded", "Failed")
 
 
+def job_pod_order(pod: JobPodView) -> tuple[object, ...]:
+    """The order the pod operations count active pods in: completion index, creation time, restarts,
+    then name. Pods equal up to the name are interchangeable for every rule the model checks, so a
+    different choice among them on another target (whose pod names differ) is the same scenario."""
+    return (pod.index or 0, pod.created, pod.restarts, pod.name)
+
+
 @attrs.frozen
 class JobStatus:
     active: int = 0
@@ -274,7 +281,7 @@ class SetParallelism:
 
 @attrs.frozen
 class PodSucceeds:
-    """The `pod`-th active pod of Job `job` (ordered by completion index, then name) exits 0."""
+    """The `pod`-th active pod of Job `job` (modulo their number, in `job_pod_order`) exits 0."""
 
     job: str
     pod: int = 0

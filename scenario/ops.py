@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import attrs
 
+from .apps_extra import DAEMONSET, STATEFULSET, AppsOperation
 from .spec import DeploymentSpec, DeploymentStrategy, Labels, PodTemplate, ReplicaSetSpec, labels
 
 DEPLOYMENT = "Deployment"
@@ -127,3 +128,13 @@ UserOperation = (
 )
 WorldOperation = PodAction | NodeJoin | NodeLeave | Advance
 Operation = UserOperation | WorldOperation
+
+# StatefulSet and DaemonSet operations are defined with their vocabulary in `apps_extra`.
+APPS_KINDS = (STATEFULSET, DAEMONSET)
+Operation = Operation | AppsOperation
+
+# Job and CronJob operations are defined with their vocabulary in `batch` (which imports `view`, not this).
+from .batch import CRONJOB, JOB, BatchOperation  # noqa: E402
+
+BATCH_KINDS = (JOB, CRONJOB)
+Operation = Operation | BatchOperation

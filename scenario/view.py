@@ -7,9 +7,15 @@ simulator, wall-clock seconds since the run started on a real cluster).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
 
 from .spec import DeploymentSpec, Labels, PodTemplate
+
+if TYPE_CHECKING:  # apps_extra imports this module; its classes only annotate fields here
+    from .apps_extra import ControllerRevisionView, DaemonSetView, Taint
+    from .batch import CronJobView, JobPodView, JobView  # batch imports this module too
 
 POD_TEMPLATE_HASH = "pod-template-hash"
 REVISION = "deployment.kubernetes.io/revision"
@@ -138,6 +144,8 @@ class NodeView:
     labels: Labels
     ready: bool = True
     unschedulable: bool = False
+    taints: tuple[Taint, ...] = ()  # spec.taints as stored (the node lifecycle controller's included)
+    ready_status: str = "True"  # the Ready condition's status: "True", "False" or "Unknown"
 
 
 @attrs.frozen
@@ -147,6 +155,11 @@ class ClusterView:
     replicasets: tuple[ReplicaSetView, ...] = ()
     pods: tuple[PodView, ...] = ()
     nodes: tuple[NodeView, ...] = ()
+    daemonsets: tuple[DaemonSetView, ...] = ()
+    controller_revisions: tuple[ControllerRevisionView, ...] = ()
+    jobs: tuple[JobView, ...] = ()
+    cronjobs: tuple[CronJobView, ...] = ()
+    job_pods: tuple[JobPodView, ...] = ()  # the pods Jobs control, as the Job controller reads them
 
     def deployment(self, name: str) -> DeploymentView | None:
         return next((d for d in self.deployments if d.name == name), None)

@@ -230,7 +230,9 @@ def make_view(
     """A ClusterView holding `objects` (sorted into their kinds; iterables of pods are flattened)."""
     flat: list[object] = []
     for obj in objects:
-        flat.extend(obj if not isinstance(obj, DeploymentView | ReplicaSetView | PodView | NodeView) else [obj])
+        flat.extend(
+            obj if not isinstance(obj, DeploymentView | ReplicaSetView | PodView | NodeView) else [obj]
+        )
     return ClusterView(
         now=now,
         deployments=tuple(o for o in flat if isinstance(o, DeploymentView)),

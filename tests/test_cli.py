@@ -81,3 +81,24 @@ def test_help_documents_exit_codes():
     result = kubeprops("run", "--help")
     assert result.returncode == 0
     assert "3  no violation, but some example did not settle" in result.stdout
+
+
+def test_jobs_run_properties_in_parallel_with_one_report(tmp_path):
+    report = tmp_path / "report"
+    result = kubeprops(
+        "run",
+        "-j",
+        "2",
+        "--controllers",
+        "replicaset",
+        "--max-examples",
+        "2",
+        "--quiet",
+        "--report",
+        str(report),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    cases = ET.parse(report / "junit.xml").getroot().findall(".//testcase")
+    assert [c.get("name") for c in cases] == [p.name for p in PROPERTIES]  # sequential order kept
+    data = json.loads((report / "results.json").read_text())
+    assert all(r["stats"]["examples"] >= 2 for r in data["results"] if r["verdict"] == "pass")

@@ -9,7 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("command", [["ruff", "check", "."]])
+@pytest.mark.parametrize(
+    "command", [["ruff", "check", "."], ["ruff", "format", "--check", "--exclude", "*.md", "."]]
+)
 def test_clean(command):
     if shutil.which(command[0]) is None:
         pytest.fail(f"{command[0]} is not installed: pip install -e '.[dev]'")

@@ -28,8 +28,18 @@ def rolling(surge: int | str, unavailable: int | str) -> DeploymentStrategy:
     )
 
 
-def owned_rs(d: DeploymentView, name: str, image: str, replicas: int, *, revision: int, available: int | None = None,
-             created: float = 0.0, max_replicas: int | None = None, desired: int | None = None) -> ReplicaSetView:
+def owned_rs(
+    d: DeploymentView,
+    name: str,
+    image: str,
+    replicas: int,
+    *,
+    revision: int,
+    available: int | None = None,
+    created: float = 0.0,
+    max_replicas: int | None = None,
+    desired: int | None = None,
+) -> ReplicaSetView:
     """A ReplicaSet of `d` whose pods are all created and Ready (`available` of them available)."""
     surge, _ = ds.resolve_fenceposts(d.spec.strategy, d.spec.replicas)
     notes = {
@@ -38,12 +48,21 @@ def owned_rs(d: DeploymentView, name: str, image: str, replicas: int, *, revisio
     }
     ready = replicas if available is None else available
     return make_rs(
-        name, owner=d, replicas=replicas, image=image, pod_template_hash=name.rsplit("-", 1)[-1],
-        revision=revision, annotations=notes, status=rs_status(replicas, ready, ready), created=created,
+        name,
+        owner=d,
+        replicas=replicas,
+        image=image,
+        pod_template_hash=name.rsplit("-", 1)[-1],
+        revision=revision,
+        annotations=notes,
+        status=rs_status(replicas, ready, ready),
+        created=created,
     )
 
 
-def apply(d: DeploymentView, rss: list[ReplicaSetView], decision: dc.DeploymentDecision) -> list[ReplicaSetView]:
+def apply(
+    d: DeploymentView, rss: list[ReplicaSetView], decision: dc.DeploymentDecision
+) -> list[ReplicaSetView]:
     """The ReplicaSets after a decision, every pod instantly Ready and available (status caught up)."""
     out = {rs.name: rs for rs in rss}
     for name, notes in decision.annotate:
@@ -181,7 +200,10 @@ def test_rollback_in_the_crash_case_scales_down_the_crashing_replicaset():
     crashing = owned_rs(d, "web-new", "app:v2", 5, revision=2, available=0, created=1.0)
     decision = dc.sync(d, [old, crashing], (), now=5.0)
     assert dict(decision.annotate)["web-old"] == (
-        (DESIRED_REPLICAS, "10"), (MAX_REPLICAS, "13"), (REVISION, "3"), (REVISION_HISTORY, "1"),
+        (DESIRED_REPLICAS, "10"),
+        (MAX_REPLICAS, "13"),
+        (REVISION, "3"),
+        (REVISION_HISTORY, "1"),
     )
     assert decision.phase == "rollout-scale-down" and decision.scale == (("web-new", 1),)
 
@@ -189,10 +211,26 @@ def test_rollback_in_the_crash_case_scales_down_the_crashing_replicaset():
 @pytest.mark.parametrize(
     ("surge", "unavailable", "first"),
     [
-        ("0%", "1%", [("rollout-scale-down", (1, 0)), ("rollout-scale-up", (1, 1)),
-                      ("rollout-scale-down", (0, 1)), ("rollout-scale-up", (0, 2))]),
-        ("1%", "25%", [("idle", (2, 1)), ("rollout-scale-down", (1, 1)),
-                       ("rollout-scale-up", (1, 2)), ("rollout-scale-down", (0, 2))]),
+        (
+            "0%",
+            "1%",
+            [
+                ("rollout-scale-down", (1, 0)),
+                ("rollout-scale-up", (1, 1)),
+                ("rollout-scale-down", (0, 1)),
+                ("rollout-scale-up", (0, 2)),
+            ],
+        ),
+        (
+            "1%",
+            "25%",
+            [
+                ("idle", (2, 1)),
+                ("rollout-scale-down", (1, 1)),
+                ("rollout-scale-up", (1, 2)),
+                ("rollout-scale-down", (0, 2)),
+            ],
+        ),
     ],
 )
 def test_fencepost_examples(surge, unavailable, first):

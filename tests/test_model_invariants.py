@@ -34,9 +34,12 @@ from kubeprops.scenario.spec import RECREATE, DeploymentStrategy
 
 
 def healthy(replicas=3, **deployment_kw):
-    d = make_deployment(replicas=replicas, status=deployment_status(replicas, available_condition="True"),
-                        **deployment_kw)
-    new = make_rs(owner=d, pod_template_hash="5d4f8", replicas=replicas, revision=2, status=rs_status(replicas))
+    d = make_deployment(
+        replicas=replicas, status=deployment_status(replicas, available_condition="True"), **deployment_kw
+    )
+    new = make_rs(
+        owner=d, pod_template_hash="5d4f8", replicas=replicas, revision=2, status=rs_status(replicas)
+    )
     old = make_rs(owner=d, pod_template_hash="79bcd", replicas=0, revision=1, status=rs_status(0))
     pods = [make_pod(f"{new.name}-{i}", owner=new, labels=dict(new.selector)) for i in range(replicas)]
     return d, new, old, pods
@@ -305,7 +308,9 @@ def test_paused_rule_needs_an_unchanged_observed_paused_deployment():
 
 def test_revision_never_decreases():
     rs = make_rs(revision=3)
-    found = check_transition(make_view(rs), make_view(attrs.evolve(rs, annotations=make_rs(revision=2).annotations)))
+    found = check_transition(
+        make_view(rs), make_view(attrs.evolve(rs, annotations=make_rs(revision=2).annotations))
+    )
     assert [(v.rule, v.message) for v in found] == [(RS_REVISION_MONOTONIC.id, "revision went from 3 to 2")]
     assert check_transition(make_view(rs), make_view(make_rs(revision=4))) == []
 

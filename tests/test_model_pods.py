@@ -71,8 +71,18 @@ def test_active_and_terminating(phase, deleting, active, terminating):
 
 @pytest.mark.parametrize(
     ("raw", "cost"),
-    [("5", 5), ("-5", -5), ("0", 0), ("-007", -7), ("+5", 0), ("007", 0), ("abc", 0), ("", 0),
-     (str(2**31), 0), (str(-(2**31)), -(2**31))],
+    [
+        ("5", 5),
+        ("-5", -5),
+        ("0", 0),
+        ("-007", -7),
+        ("+5", 0),
+        ("007", 0),
+        ("abc", 0),
+        ("", 0),
+        (str(2**31), 0),
+        (str(-(2**31)), -(2**31)),
+    ],
 )
 def test_deletion_cost_is_read_like_upstream(raw, cost):
     assert deletion_cost(make_pod(cost=raw)) == cost
@@ -98,7 +108,14 @@ def test_documented_order_unassigned_pending_notready_cost_rank():
     ]
     related = [*pods, make_pod("sibling", node="node-2")]
     assert tiers(*pods, related=related) == [
-        {"unassigned"}, {"pending"}, {"unknown"}, {"not-ready"}, {"cheap"}, {"doubled"}, {"plain"}, {"dear"}
+        {"unassigned"},
+        {"pending"},
+        {"unknown"},
+        {"not-ready"},
+        {"cheap"},
+        {"doubled"},
+        {"plain"},
+        {"dear"},
     ]
 
 
@@ -265,8 +282,16 @@ pod_specs = st.lists(
 @given(pod_specs)
 def test_tiers_agree_with_upstream_less(specs):
     pods = [
-        make_pod(f"p{i}", uid=f"uid-{(i * 7) % 10}", node=node, ready=ready, restarts=restarts,
-                 ready_since=NOW - ready_age, created=NOW - created_age, cost=cost)
+        make_pod(
+            f"p{i}",
+            uid=f"uid-{(i * 7) % 10}",
+            node=node,
+            ready=ready,
+            restarts=restarts,
+            ready_since=NOW - ready_age,
+            created=NOW - created_age,
+            cost=cost,
+        )
         for i, (node, ready, restarts, ready_age, created_age, cost) in enumerate(specs)
     ]
     by_name = {p.name: p for p in pods}

@@ -7,7 +7,9 @@ from kubeprops.reference_model.release import DEFAULT, V1_35, Release, for_versi
 
 def test_default_is_v1_35_4_with_terminating_replicas():
     assert DEFAULT is V1_35
-    expected = Release("v1.35.4", terminating_replicas=True, logarithmic_scale_down=True, pod_deletion_cost=True)
+    expected = Release(
+        "v1.35.4", terminating_replicas=True, logarithmic_scale_down=True, pod_deletion_cost=True
+    )
     assert expected == V1_35
 
 

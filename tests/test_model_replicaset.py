@@ -79,8 +79,11 @@ def test_terminating_pods_are_not_counted_so_replacements_start_at_once():
 
 def test_failed_and_succeeded_pods_are_replaced():
     rs = make_rs(replicas=2)
-    pods = [make_pod("a", owner=rs), make_pod("f", owner=rs, phase=FAILED, ready=False),
-            make_pod("s", owner=rs, phase=SUCCEEDED, ready=False)]
+    pods = [
+        make_pod("a", owner=rs),
+        make_pod("f", owner=rs, phase=FAILED, ready=False),
+        make_pod("s", owner=rs, phase=SUCCEEDED, ready=False),
+    ]
     assert sync(rs, pods, NOW).create == 1
 
 
@@ -128,8 +131,10 @@ def test_colocated_pods_go_first_only_for_replicasets_with_an_owner():
     d = make_deployment()
     rs = make_rs(owner=d, pod_template_hash="abc", replicas=1)
     old = make_rs(owner=d, pod_template_hash="old", replicas=1)
-    mine = [make_pod("a", owner=rs, node="n1", labels=dict(rs.selector)),
-            make_pod("b", owner=rs, node="n2", labels=dict(rs.selector))]
+    mine = [
+        make_pod("a", owner=rs, node="n1", labels=dict(rs.selector)),
+        make_pod("b", owner=rs, node="n2", labels=dict(rs.selector)),
+    ]
     theirs = [make_pod("x", owner=old, node="n2", labels=dict(old.selector))]
     related = related_pods_of(rs, [rs, old], [*mine, *theirs])
     assert {p.name for p in related} == {"a", "b", "x"}
@@ -179,8 +184,13 @@ def test_a_deleting_replicaset_neither_adopts_nor_releases():
 
 
 def test_status_counts():
-    rs = make_rs(replicas=4, generation=7, min_ready_seconds=10, template_labels={"app": "web", "tier": "fe"},
-                 selector={"app": "web"})
+    rs = make_rs(
+        replicas=4,
+        generation=7,
+        min_ready_seconds=10,
+        template_labels={"app": "web", "tier": "fe"},
+        selector={"app": "web"},
+    )
     full = {"app": "web", "tier": "fe"}
     pods = [
         make_pod("avail", owner=rs, labels=full, ready_since=NOW - 11),
@@ -221,7 +231,10 @@ def test_min_ready_seconds_worked_example():
 
 def test_requeue_only_when_all_ready_but_not_all_available():
     rs = make_rs(replicas=3, min_ready_seconds=5)
-    assert sync(rs, [*owned(rs, 2, ready_since=NOW), make_pod("x", owner=rs, ready=False)], NOW).requeue_after is None
+    assert (
+        sync(rs, [*owned(rs, 2, ready_since=NOW), make_pod("x", owner=rs, ready=False)], NOW).requeue_after
+        is None
+    )
     no_mrs = make_rs(replicas=3)
     assert availability_requeue(no_mrs, sync(no_mrs, owned(no_mrs, 3), NOW).status) is None
 

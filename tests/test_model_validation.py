@@ -92,33 +92,54 @@ def test_invalid_names(name, texts):
 
 @pytest.mark.parametrize("kind", ["deployment", "replicaset"])
 def test_negative_replicas(kind):
-    call = (lambda: validate_deployment("web", deployment(replicas=-1))) if kind == "deployment" else (
-        lambda: validate_replicaset("web", ReplicaSetSpec(template=TEMPLATE, replicas=-1)))
+    call = (
+        (lambda: validate_deployment("web", deployment(replicas=-1)))
+        if kind == "deployment"
+        else (lambda: validate_replicaset("web", ReplicaSetSpec(template=TEMPLATE, replicas=-1)))
+    )
     rejects(call, "spec.replicas", "must be greater than or equal to 0", "got -1")
 
 
 def test_negative_min_ready_seconds():
-    rejects(lambda: validate_deployment("web", deployment(min_ready_seconds=-1)),
-            "spec.minReadySeconds", "must be greater than or equal to 0")
-    rejects(lambda: validate_replicaset("web", ReplicaSetSpec(template=TEMPLATE, min_ready_seconds=-3)),
-            "spec.minReadySeconds", "must be greater than or equal to 0", "got -3")
+    rejects(
+        lambda: validate_deployment("web", deployment(min_ready_seconds=-1)),
+        "spec.minReadySeconds",
+        "must be greater than or equal to 0",
+    )
+    rejects(
+        lambda: validate_replicaset("web", ReplicaSetSpec(template=TEMPLATE, min_ready_seconds=-3)),
+        "spec.minReadySeconds",
+        "must be greater than or equal to 0",
+        "got -3",
+    )
 
 
 def test_empty_selector():
     spec = deployment(template=PodTemplate(labels={}))
-    rejects(lambda: validate_deployment("web", spec), "spec.selector",
-            "empty selector is invalid for deployment", "matchLabels")
+    rejects(
+        lambda: validate_deployment("web", spec),
+        "spec.selector",
+        "empty selector is invalid for deployment",
+        "matchLabels",
+    )
     rs = ReplicaSetSpec(template=PodTemplate(labels={}))
-    rejects(lambda: validate_replicaset("web", rs), "spec.selector", "empty selector is invalid", "ReplicaSet")
+    rejects(
+        lambda: validate_replicaset("web", rs), "spec.selector", "empty selector is invalid", "ReplicaSet"
+    )
 
 
 def test_selector_must_match_template_labels():
     spec = deployment(selector={"app": "api"})
-    rejects(lambda: validate_deployment("web", spec), "spec.template.metadata.labels",
-            "`selector` does not match template `labels`", "add app=api to the template labels")
+    rejects(
+        lambda: validate_deployment("web", spec),
+        "spec.template.metadata.labels",
+        "`selector` does not match template `labels`",
+        "add app=api to the template labels",
+    )
     rs = ReplicaSetSpec(template=TEMPLATE, selector={"app": "web", "tier": "fe"})
-    rejects(lambda: validate_replicaset("web", rs), "spec.template.metadata.labels",
-            "does not match", "tier=fe")
+    rejects(
+        lambda: validate_replicaset("web", rs), "spec.template.metadata.labels", "does not match", "tier=fe"
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,14 +167,21 @@ def test_selector_label_syntax():
 
 @pytest.mark.parametrize(("surge", "unavailable"), [(0, 0), ("0%", "0%"), (0, "0%"), ("0%", 0)])
 def test_surge_and_unavailable_both_zero(surge, unavailable):
-    rejects(lambda: validate_deployment("web", deployment(strategy=rolling(surge, unavailable))),
-            "spec.strategy.rollingUpdate.maxUnavailable", "may not be 0 when `maxSurge` is 0",
-            "set maxSurge or maxUnavailable above 0")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=rolling(surge, unavailable))),
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        "may not be 0 when `maxSurge` is 0",
+        "set maxSurge or maxUnavailable above 0",
+    )
 
 
 def test_max_unavailable_over_100_percent():
-    rejects(lambda: validate_deployment("web", deployment(strategy=rolling("25%", "101%"))),
-            "spec.strategy.rollingUpdate.maxUnavailable", "must not be greater than 100%", "101%")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=rolling("25%", "101%"))),
+        "spec.strategy.rollingUpdate.maxUnavailable",
+        "must not be greater than 100%",
+        "101%",
+    )
 
 
 @pytest.mark.parametrize(
@@ -164,54 +192,85 @@ def test_max_unavailable_over_100_percent():
     ],
 )
 def test_negative_ints(surge, unavailable, field):
-    rejects(lambda: validate_deployment("web", deployment(strategy=rolling(surge, unavailable))),
-            field, "must be greater than or equal to 0")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=rolling(surge, unavailable))),
+        field,
+        "must be greater than or equal to 0",
+    )
 
 
 def test_negative_percent():
     strategy = DeploymentStrategy(rolling_update=RollingUpdate(max_surge=IntOrPercent(-5, True)))
-    rejects(lambda: validate_deployment("web", deployment(strategy=strategy)),
-            "spec.strategy.rollingUpdate.maxSurge", "a valid percent string", "'-5%'")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=strategy)),
+        "spec.strategy.rollingUpdate.maxSurge",
+        "a valid percent string",
+        "'-5%'",
+    )
 
 
 def test_max_unavailable_is_checked_before_max_surge():
-    rejects(lambda: validate_deployment("web", deployment(strategy=rolling(-1, -1))),
-            "spec.strategy.rollingUpdate.maxUnavailable")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=rolling(-1, -1))),
+        "spec.strategy.rollingUpdate.maxUnavailable",
+    )
 
 
 def test_rolling_update_forbidden_with_recreate():
     strategy = DeploymentStrategy(type=RECREATE, rolling_update=RollingUpdate())
-    rejects(lambda: validate_deployment("web", deployment(strategy=strategy)), "spec.strategy.rollingUpdate",
-            "may not be specified when strategy `type` is 'Recreate'", "remove rollingUpdate")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=strategy)),
+        "spec.strategy.rollingUpdate",
+        "may not be specified when strategy `type` is 'Recreate'",
+        "remove rollingUpdate",
+    )
 
 
 def test_rolling_update_required_with_rolling_update():
     strategy = DeploymentStrategy(type="RollingUpdate", rolling_update=None)
-    rejects(lambda: validate_deployment("web", deployment(strategy=strategy)), "spec.strategy.rollingUpdate",
-            "Required value")
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=strategy)),
+        "spec.strategy.rollingUpdate",
+        "Required value",
+    )
 
 
 def test_unknown_strategy_type():
     strategy = DeploymentStrategy(type="BlueGreen", rolling_update=None)
-    rejects(lambda: validate_deployment("web", deployment(strategy=strategy)), "spec.strategy",
-            'Unsupported value: "BlueGreen"', '"Recreate", "RollingUpdate"')
+    rejects(
+        lambda: validate_deployment("web", deployment(strategy=strategy)),
+        "spec.strategy",
+        'Unsupported value: "BlueGreen"',
+        '"Recreate", "RollingUpdate"',
+    )
 
 
 # ---------------------------------------------------------------- history and deadlines
 
 
 def test_negative_revision_history_limit():
-    rejects(lambda: validate_deployment("web", deployment(revision_history_limit=-1)),
-            "spec.revisionHistoryLimit", "must be greater than or equal to 0")
+    rejects(
+        lambda: validate_deployment("web", deployment(revision_history_limit=-1)),
+        "spec.revisionHistoryLimit",
+        "must be greater than or equal to 0",
+    )
 
 
 @pytest.mark.parametrize(("deadline", "mrs"), [(10, 10), (5, 10), (0, 0)])
 def test_progress_deadline_must_exceed_min_ready_seconds(deadline, mrs):
     spec = deployment(progress_deadline_seconds=deadline, min_ready_seconds=mrs)
-    rejects(lambda: validate_deployment("web", spec), "spec.progressDeadlineSeconds",
-            "must be greater than minReadySeconds", f"{deadline} <= {mrs}", "raise progressDeadlineSeconds")
+    rejects(
+        lambda: validate_deployment("web", spec),
+        "spec.progressDeadlineSeconds",
+        "must be greater than minReadySeconds",
+        f"{deadline} <= {mrs}",
+        "raise progressDeadlineSeconds",
+    )
 
 
 def test_negative_progress_deadline():
-    rejects(lambda: validate_deployment("web", deployment(progress_deadline_seconds=-1)),
-            "spec.progressDeadlineSeconds", "must be greater than or equal to 0")
+    rejects(
+        lambda: validate_deployment("web", deployment(progress_deadline_seconds=-1)),
+        "spec.progressDeadlineSeconds",
+        "must be greater than or equal to 0",
+    )

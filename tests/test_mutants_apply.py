@@ -5,6 +5,8 @@ mutant installed and requires the outcomes to differ in the stated way.
 """
 
 import pytest
+from ds_mutant_cases import DS_CASES
+from job_mutant_cases import JOB_CASES
 from mutants import MUTANTS
 from sim_builders import RECREATE, deployment, replicaset, rolling, simulator, sizes, template
 
@@ -130,6 +132,9 @@ CASES = {
     "terminating-counted-active": (replacement_while_terminating, 2, 1),
     "recreate-overlaps": (recreate_overlap, False, True),
 }
+
+CASES.update(JOB_CASES)
+CASES.update(DS_CASES)
 
 
 def test_every_mutant_has_a_scenario():

@@ -2,7 +2,7 @@
 
 from hypothesis import HealthCheck, settings
 
-from kubeprops.properties.profiles import PROFILES, profile_settings, without_timing_checks
+from kubeprops.properties.profiles import PROFILES, harness_settings, profile_settings
 
 
 def test_profiles_grow_from_ci_to_deep():
@@ -18,6 +18,7 @@ def test_user_settings_lose_the_inherited_deadline_but_keep_their_own_choices():
         hypothesis_default, max_examples=2, suppress_health_check=[HealthCheck.differing_executors]
     )
     assert given.deadline is not None  # inherited from Hypothesis' defaults
-    effective = without_timing_checks(given)
+    effective = harness_settings(given)
     assert effective.deadline is None and effective.max_examples == 2
+    assert effective.report_multiple_bugs is False
     assert {HealthCheck.too_slow, HealthCheck.differing_executors} <= set(effective.suppress_health_check)

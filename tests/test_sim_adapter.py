@@ -31,16 +31,22 @@ from kubeprops.scenario import (
 def test_implements_the_protocol_with_capabilities():
     sim = simulator_factory(RunContext(seed=3))
     assert isinstance(sim, Adapter)
-    assert sim.capabilities == {"virtual-clock", "interleavings", "node-operations", "pod-faults", "sync-trace"}
+    assert sim.capabilities == {
+        "virtual-clock",
+        "interleavings",
+        "node-operations",
+        "pod-faults",
+        "sync-trace",
+    }
     assert isinstance(sim, SyncTracing)
     assert isinstance(sim.cluster, Cluster) and sim.cluster.seed == 3
 
 
 def test_registry_loads_by_name_and_names_known_adapters():
-    assert set(ADAPTERS) == {"simulator"}
+    assert set(ADAPTERS) == {"simulator", "kubernetes"}
     factory = load_adapter_factory("simulator", nodes=5)
     assert len(factory(RunContext()).observe().nodes) == 5
-    with pytest.raises(UnknownAdapter, match="known adapters: simulator"):
+    with pytest.raises(UnknownAdapter, match=r"known adapters: .*simulator"):
         load_adapter_factory("kind")
 
 
@@ -154,11 +160,13 @@ def test_same_seed_same_views_different_seed_may_interleave_differently():
 
 
 @pytest.mark.parametrize(
-    ("seed", "reason"), [(0, "ProgressDeadlineExceeded"), (12, "NewReplicaSetAvailable")]
+    ("seed", "reason"), [(0, "ProgressDeadlineExceeded"), (103, "NewReplicaSetAvailable")]
 )
 def test_recreate_status_write_race_ends_in_an_outcome_the_model_allows(seed, reason):
-    # Seed 12 lets the Deployment controller read a stale Deployment when it creates the new ReplicaSet:
+    # Seed 103 lets the Deployment controller read a stale Deployment when it creates the new ReplicaSet:
     # the NewReplicaSetCreated write conflicts and the condition stays NewReplicaSetAvailable for good.
+    # (A seed picks among the actors with work, so adding controllers - Job, DaemonSet - reshuffles which
+    # seed interleaves this way: search a range again when this one stops doing so.)
     ops = [
         CreateDeployment("web", deployment(2, strategy=RECREATE, progress_deadline_seconds=30)),
         UpdateTemplate(DEPLOYMENT, "web", template("app:v2", None)),

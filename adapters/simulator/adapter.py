@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 
 from kubeprops.adapters import kube_objects as ko
+from kubeprops.adapters import kube_objects_apps as koa
 from kubeprops.adapters.protocol import (
     INTERLEAVINGS,
     NODE_OPERATIONS,
@@ -32,6 +33,8 @@ from kubeprops.scenario.trace import SyncRecord
 from kubeprops.scenario.view import ClusterView, pod_order
 
 from . import mutations as mutation_registry
+from .adapter_apps import AppsOperations
+from .adapter_batch import BatchOperations
 from .cluster import DEFAULT_NODES, Cluster, Livelock
 from .controllers.common import is_pod_active
 from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj, clone, controller_uid
@@ -44,7 +47,7 @@ OBSERVE_SECONDS = 30.0  # ... and on the virtual time it lets pass (retries afte
 HASH_LABEL = "pod-template-hash"
 
 
-class SimulatorAdapter:
+class SimulatorAdapter(AppsOperations, BatchOperations):
     capabilities = frozenset({VIRTUAL_CLOCK, INTERLEAVINGS, NODE_OPERATIONS, POD_FAULTS, SYNC_TRACE})
 
     def __init__(
@@ -98,7 +101,9 @@ class SimulatorAdapter:
             deployments=self._converted(store.list(DEPLOYMENT), ko.deployment_view),
             replicasets=self._converted(store.list(REPLICASET), ko.replicaset_view),
             pods=self._converted(store.list(POD), ko.pod_view),
-            nodes=self._converted(store.list(NODE), ko.node_view),
+            nodes=self._converted(store.list(NODE), koa.node_view),  # with taints and Ready status
+            **self._job_views(),
+            **self._apps_views(),
         )
 
     def _converted(self, objects: list[Obj], convert: Callable[[Obj], object]) -> tuple:

@@ -171,3 +171,15 @@ def validate_deployment(obj: Obj, old: Obj | None = None) -> None:
 
 DEFAULTERS = {"Deployment": default_deployment, "ReplicaSet": default_replicaset}
 VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset}
+
+# The apps kinds' admission lives in its own module, which builds on the helpers above.
+from .admission_apps import default_daemonset, validate_daemonset  # noqa: E402
+
+DEFAULTERS["DaemonSet"] = default_daemonset
+VALIDATORS["DaemonSet"] = validate_daemonset
+
+# batch/v1 Jobs: their own module too.
+from .admission_batch import default_job, validate_job  # noqa: E402
+
+DEFAULTERS["Job"] = default_job
+VALIDATORS["Job"] = validate_job

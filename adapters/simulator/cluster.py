@@ -18,13 +18,17 @@ from kubeprops.adapters.kube_objects import node_manifest
 
 from .client import Client
 from .clock import Clock, SeededRandom, Timer
+from .controllers.daemonset import DaemonSetController
 from .controllers.deployment import DeploymentController
+from .controllers.job import JobController
 from .controllers.replicaset import ReplicaSetController
+from .controllers.ttl import TTLAfterFinishedController
 from .faults import FaultPlan
 from .gc import GarbageCollector, PodGarbageCollector
 from .informer import Informer
 from .kubelet import Kubelet
-from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj
+from .node_lifecycle import NodeLifecycle
+from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
 from .tracing import SyncTracer
@@ -89,6 +93,14 @@ class Cluster:
             self.store.watch(informer.on_watch)
         self.deployments = DeploymentController(self.client, self.deployment_informer, self.clock)
         self.replicasets = ReplicaSetController(self.client, self.replicaset_informer, self.clock)
+        self.job_informer = Informer("job", (JOB, POD))
+        self.store.watch(self.job_informer.on_watch)
+        self.jobs = JobController(self.client, self.job_informer, self.clock)
+        self.ttl_after_finished = TTLAfterFinishedController(self.client, self.job_informer, self.clock)
+        self.daemonset_informer = Informer("daemonset", (DAEMONSET, CONTROLLER_REVISION, POD, NODE))
+        self.store.watch(self.daemonset_informer.on_watch)
+        self.daemonsets = DaemonSetController(self.client, self.daemonset_informer, self.clock)
+        self.node_lifecycle = NodeLifecycle(self.store)
         self.scheduler = Scheduler(self.store)
         self.kubelets: dict[str, Kubelet] = {}
         self._actors: list[Actor] | None = None
@@ -105,11 +117,17 @@ class Cluster:
 
     # ------------------------------------------------------------ nodes
 
-    def add_node(self, name: str, labels: Mapping[str, str] | tuple[tuple[str, str], ...] = ()) -> Obj:
+    def add_node(
+        self,
+        name: str,
+        labels: Mapping[str, str] | tuple[tuple[str, str], ...] = (),
+        manifest: Obj | None = None,
+    ) -> Obj:
+        """Register a node; `manifest` (a whole Node, e.g. with taints) replaces the plain one."""
         items = labels.items() if isinstance(labels, Mapping) else labels
         self.kubelets[name] = Kubelet(name, self.store, self.clock)
         self._actors = None
-        return self.store.create(NODE, node_manifest(name, tuple(items), self.node_capacity))
+        return self.store.create(NODE, manifest or node_manifest(name, tuple(items), self.node_capacity))
 
     def remove_node(self, name: str) -> None:
         kubelet = self.kubelets.pop(name, None)
@@ -136,6 +154,12 @@ class Cluster:
                 _Delivery(self.replicaset_informer, batch),
                 self.replicasets,
                 self.deployments,
+                _Delivery(self.job_informer, batch),
+                self.jobs,
+                self.ttl_after_finished,
+                _Delivery(self.daemonset_informer, batch),
+                self.daemonsets,
+                self.node_lifecycle,
                 self.scheduler,
                 *(self.kubelets[name] for name in sorted(self.kubelets)),
                 self.gc,
@@ -181,6 +205,9 @@ class Cluster:
         kind = timer[0]
         if kind == "enqueue":
             controller = self.deployments if timer[1] == self.deployments.name else self.replicasets
+            batch = {c.name: c for c in (self.jobs, self.ttl_after_finished)}
+            controller = batch.get(timer[1], controller)
+            controller = self.daemonsets if timer[1] == self.daemonsets.name else controller
             controller.queue.add(timer[2])
         elif kind == "kubelet":
             kubelet = self.kubelets.get(timer[1])
@@ -237,8 +264,9 @@ class Cluster:
         if timer[0] == "kubelet":
             pod = self.store.get(POD, timer[3])
             return pod is not None and pod["metadata"]["uid"] == timer[4] and timer[1] in self.kubelets
-        if timer[0] == "pod-gc":
-            return self.store.get(NODE, timer[1]) is None
+        if timer[0] == "pod-gc":  # ... and only while pods are still bound to the gone node
+            gone = self.store.get(NODE, timer[1]) is None
+            return gone and any(p["spec"].get("nodeName") == timer[1] for p in self.store.list(POD))
         return False
 
     def fork(self) -> Cluster:

@@ -17,6 +17,7 @@ from .objects import POD, Obj, clone
 from .store import DELETED, Store, WatchEvent
 
 START, READY, FINISH = "start", "ready", "finish"
+REFRESH = "refresh"  # re-derive readiness after the node's Ready condition changed
 
 
 def ready_after(pod: Obj) -> float | None:
@@ -47,6 +48,10 @@ class Kubelet:
         self._finishing: set[str] = set()
         self.probe_failing: set[str] = set()
         self.alive = True
+        # The node's Ready condition: while it is not True the pods here are not Ready (the node
+        # lifecycle controller marks them so); once it is True again they are Ready when due.
+        self.node_ready = True
+        self.forced_ready: set[str] = set()  # pods a `ready` action made Ready whatever their delay
 
     @property
     def pending(self) -> bool:
@@ -60,6 +65,7 @@ class Kubelet:
             self._seen.discard(uid)
             self._finishing.discard(uid)
             self.probe_failing.discard(uid)
+            self.forced_ready.discard(uid)
             return
         if meta.get("deletionTimestamp"):
             if uid not in self._finishing:
@@ -81,9 +87,10 @@ class Kubelet:
         if pod is None or pod["metadata"]["uid"] != uid:
             return
         if action == FINISH:
+            self._terminate_held(pod)
             self.store.remove(POD, name)
         elif not pod["metadata"].get("deletionTimestamp"):
-            {START: self._start, READY: self._become_ready}[action](pod)
+            {START: self._start, READY: self._become_ready, REFRESH: self._refresh}[action](pod)
 
     def _write(self, pod: Obj, status: Obj) -> None:
         self.store.update_status(POD, {**pod, "status": status})
@@ -91,7 +98,7 @@ class Kubelet:
     def _start(self, pod: Obj) -> None:
         now = self.clock.now
         delay = ready_after(pod)
-        ready = delay == 0 and pod["metadata"]["uid"] not in self.probe_failing
+        ready = delay == 0 and pod["metadata"]["uid"] not in self.probe_failing and self.node_ready
         status = clone(pod.get("status") or {})
         status.update(phase="Running", startTime=format_time(now))
         for type_, value in (("Initialized", True), ("ContainersReady", ready), ("Ready", ready)):
@@ -116,6 +123,7 @@ class Kubelet:
         if (
             pod["metadata"]["uid"] in self.probe_failing
             or (pod.get("status") or {}).get("phase") != "Running"
+            or not self.node_ready
         ):
             return
         self.set_ready(pod, True)
@@ -128,6 +136,29 @@ class Kubelet:
         for container in status.get("containerStatuses") or ():
             container["ready"] = value
         self._write(pod, status)
+
+    def set_node_ready(self, value: bool) -> None:
+        """The node's Ready condition changed: re-derive every bound pod's readiness."""
+        self.node_ready = value
+        for pod in self.store.list(POD):
+            if pod["spec"].get("nodeName") == self.node:
+                self.queue(REFRESH, pod["metadata"]["name"], pod["metadata"]["uid"])
+
+    def _refresh(self, pod: Obj) -> None:
+        status = pod.get("status") or {}
+        delay = ready_after(pod)
+        started = status.get("startTime")
+        due = delay is not None and started is not None and parse_time(started) + delay <= self.clock.now
+        due = due or pod["metadata"]["uid"] in self.forced_ready
+        want = (
+            self.node_ready
+            and status.get("phase") == "Running"
+            and pod["metadata"]["uid"] not in self.probe_failing
+            and due
+        )
+        ready = any(c["type"] == "Ready" and c["status"] == "True" for c in status.get("conditions") or ())
+        if want != ready:
+            self.set_ready(pod, want)
 
     # ------------------------------------------------------------ world actions
 
@@ -152,5 +183,54 @@ class Kubelet:
 
     def make_ready(self, pod: Obj) -> None:
         self.probe_failing.discard(pod["metadata"]["uid"])
-        if (pod.get("status") or {}).get("phase") == "Running":
+        self.forced_ready.add(pod["metadata"]["uid"])
+        if (pod.get("status") or {}).get("phase") == "Running" and self.node_ready:
             self.set_ready(pod, True)
+
+    # ------------------------------------------------------------ Job pods (batch)
+
+    def exit(self, pod: Obj, code: int, condition: str | None = None) -> None:
+        """The pod's container exits with `code` now. Under restartPolicy OnFailure a failure restarts the
+        container in place (restartCount + 1, still Running); otherwise the pod turns Succeeded (0) or
+        Failed. With `condition` (e.g. DisruptionTarget) the pod is evicted: Failed whatever its policy."""
+        restart = pod["spec"].get("restartPolicy", "Always")
+        if code != 0 and condition is None and restart in ("OnFailure", "Always"):
+            self._restart_container(pod)
+            return
+        now = self.clock.now
+        status = clone(pod.get("status") or {})
+        status["phase"] = "Succeeded" if code == 0 and condition is None else "Failed"
+        set_condition(status, "ContainersReady", False, now)
+        set_condition(status, "Ready", False, now)
+        if condition is not None:
+            set_condition(status, condition, True, now)
+        reason = "Completed" if code == 0 else "Error"
+        for container in status.get("containerStatuses") or ():
+            terminated = {"exitCode": code, "reason": reason, "finishedAt": format_time(now)}
+            container.update(ready=False, started=False, state={"terminated": terminated})
+        self._write(pod, status)
+
+    def _restart_container(self, pod: Obj) -> None:
+        status = clone(pod.get("status") or {})
+        for container in status.get("containerStatuses") or ():
+            container["restartCount"] = container.get("restartCount", 0) + 1
+            container["state"] = {"running": {"startedAt": format_time(self.clock.now)}}
+        self._write(pod, status)
+
+    def _terminate_held(self, pod: Obj) -> None:
+        """A pod a finalizer keeps after its deletion (a Job's) shows how it ended: Failed, its container
+        killed (exit 137), as the kubelet reports a pod it stopped. Pods nothing holds just vanish."""
+        if not pod["metadata"].get("finalizers") or (pod.get("status") or {}).get("phase") in (
+            "Succeeded",
+            "Failed",
+        ):
+            return
+        now = self.clock.now
+        status = clone(pod.get("status") or {})
+        status["phase"] = "Failed"
+        set_condition(status, "ContainersReady", False, now)
+        set_condition(status, "Ready", False, now)
+        for container in status.get("containerStatuses") or ():
+            terminated = {"exitCode": 137, "reason": "Error", "finishedAt": format_time(now)}
+            container.update(ready=False, started=False, state={"terminated": terminated})
+        self._write(pod, status)

@@ -92,6 +92,16 @@ MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "recreate-overlaps": ((recreate, "old_pods_running", _old_pods_never_running),),
 }
 
+# The Job controller's bugs live with their own module.
+from .mutations_job import JOB_MUTATIONS  # noqa: E402
+
+MUTATIONS.update(JOB_MUTATIONS)
+
+# The DaemonSet controller's bugs live with their own module too.
+from .mutations_daemonset import DAEMONSET_MUTATIONS  # noqa: E402
+
+MUTATIONS.update(DAEMONSET_MUTATIONS)
+
 
 def install(names: Iterable[str], setattr_: SetAttr = setattr) -> list[tuple[ModuleType, str, Any]]:
     """Install the named mutations; return (module, attribute, original) to undo them."""

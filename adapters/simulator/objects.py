@@ -11,6 +11,15 @@ NAMESPACE = "default"
 POD, REPLICASET, DEPLOYMENT, NODE = "Pod", "ReplicaSet", "Deployment", "Node"
 KINDS = (DEPLOYMENT, REPLICASET, POD, NODE)
 API_VERSION = {POD: "v1", NODE: "v1", REPLICASET: "apps/v1", DEPLOYMENT: "apps/v1"}
+# DaemonSets and their ControllerRevisions
+DAEMONSET, CONTROLLER_REVISION = "DaemonSet", "ControllerRevision"
+KINDS = (*KINDS, DAEMONSET, CONTROLLER_REVISION)
+API_VERSION.update({DAEMONSET: "apps/v1", CONTROLLER_REVISION: "apps/v1"})
+
+# Jobs (batch/v1)
+JOB = "Job"
+KINDS = (*KINDS, JOB)
+API_VERSION[JOB] = "batch/v1"
 
 
 def clone(value: Any) -> Any:

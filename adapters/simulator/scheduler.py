@@ -1,6 +1,7 @@
 """A minimal kube-scheduler: binds unscheduled pods to a feasible node, one pod per step.
 
-Feasible: the node exists, is not cordoned, carries every nodeSelector label and has fewer
+Feasible: the node exists, passes `node_fit.fits` (not cordoned unless tolerated, nodeSelector and
+required node affinity, no untolerated NoSchedule/NoExecute taint) and has fewer
 non-terminal pods than its `pods` capacity (110 by default). Preference: fewest pods, then name.
 Unschedulable pods wait for a node or pod change (PodScheduled=False/Unschedulable meanwhile).
 """
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 from kubeprops.adapters.kube_objects import format_time
 
-from .objects import NODE, POD, Obj, clone, selector_matches
+from . import node_fit
+from .objects import NODE, POD, Obj, clone
 from .store import DELETED, ApiError, Store, WatchEvent
 
 TERMINAL = ("Succeeded", "Failed")
@@ -67,14 +69,11 @@ class Scheduler:
             return
 
     def pick_node(self, pod: Obj) -> str | None:
-        selector = pod["spec"].get("nodeSelector") or {}
         load = self._pods_per_node()
         feasible = [
             (load.get(node["metadata"]["name"], 0), node["metadata"]["name"])
             for node in self.store.list(NODE)
-            if not node["spec"].get("unschedulable")
-            and selector_matches(selector, node["metadata"].get("labels") or {})
-            and load.get(node["metadata"]["name"], 0) < _capacity(node)
+            if node_fit.fits(pod["spec"], node) and load.get(node["metadata"]["name"], 0) < _capacity(node)
         ]
         return min(feasible)[1] if feasible else None
 

@@ -7,7 +7,8 @@ resourceVersion; graceful pod deletion. Every write appends a watch event to eac
 
 Stored objects are never mutated in place (copy on write), so caches and events can share them; a
 caller must `clone` before editing what it read.
-Not modelled: finalizers, foreground/orphan propagation, field managers, label selectors other than
+Finalizers hold a deleted object until they are removed (nothing else about them is modelled).
+Not modelled: foreground/orphan propagation, field managers, label selectors other than
 matchLabels, namespaces other than `default`.
 """
 
@@ -64,6 +65,7 @@ class Store:
         self._watchers: list[Watcher] = []
         self.dependents: dict[str, set[tuple[str, str]]] = {}  # controller uid -> (kind, name)
         self.uids: dict[str, tuple[str, str]] = {}
+        self.finalizing: set[str] = set()  # uids whose deletion completed but finalizers remain
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Store:
         """Containers are copied, stored objects shared: they are never mutated in place."""
@@ -75,6 +77,7 @@ class Store:
         new._objects = {kind: dict(objects) for kind, objects in self._objects.items()}
         new.dependents = {uid: set(names) for uid, names in self.dependents.items()}
         new.uids = dict(self.uids)
+        new.finalizing = set(self.finalizing)
         new._watchers = copy.deepcopy(self._watchers, memo)
         return new
 
@@ -129,6 +132,9 @@ class Store:
         old = self.must_get(kind, obj["metadata"]["name"])
         self._check_version(old, obj)
         new = {**old, "metadata": self._merged_meta(old, obj), "spec": clone(obj["spec"])}
+        for key in ("data", "revision"):  # a ControllerRevision's top-level fields
+            if key in obj:
+                new[key] = clone(obj[key])
         if kind in VALIDATORS:
             DEFAULTERS[kind](new)
             VALIDATORS[kind](new, old)
@@ -137,6 +143,8 @@ class Store:
         if new == old:
             return old
         self._store(kind, new, old)
+        if new["metadata"]["uid"] in self.finalizing and not new["metadata"].get("finalizers"):
+            self.remove(kind, new["metadata"]["name"])  # the last finalizer is gone: deletion completes
         return new
 
     def update_status(self, kind: str, obj: Obj) -> Obj:
@@ -219,10 +227,19 @@ class Store:
         self._store(kind, {**old, "metadata": meta}, old)
 
     def remove(self, kind: str, name: str) -> None:
-        """The object is gone (grace period over, or no grace needed)."""
+        """The object is gone (grace period over, or no grace needed), unless finalizers hold it: then it
+        stays, with a deletionTimestamp, until an update removes the last of them."""
+        current = self._objects[kind].get(name)
+        if current is not None and current["metadata"].get("finalizers"):
+            self.finalizing.add(current["metadata"]["uid"])
+            if not current["metadata"].get("deletionTimestamp"):
+                meta = {**current["metadata"], "deletionTimestamp": format_time(self.clock.now)}
+                self._store(kind, {**current, "metadata": meta}, current)
+            return
         old = self._objects[kind].pop(name, None)
         if old is None:
             return
+        self.finalizing.discard(old["metadata"]["uid"])
         self.resource_version += 1
         meta = old["metadata"]
         self.uids.pop(meta["uid"], None)
@@ -246,7 +263,8 @@ class Store:
     @staticmethod
     def _merged_meta(old: Obj, obj: Obj) -> Obj:
         meta = dict(old["metadata"])
-        for key in ("labels", "annotations", "ownerReferences"):
+        # finalizers travel too (the Job controller removes its tracking finalizer; see `remove`)
+        for key in ("labels", "annotations", "ownerReferences", "finalizers"):
             value = obj["metadata"].get(key)
             if value:
                 meta[key] = clone(value)

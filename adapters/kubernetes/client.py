@@ -1,0 +1,164 @@
+"""A thin JSON client over the official `kubernetes` package: raw dicts in and out.
+
+The adapter works on the API's own JSON (camelCase, as `kube_objects` expects), so it goes through
+`ApiClient.call_api` with plain paths instead of the generated typed models. HTTP 422 becomes
+`InvalidSpec` naming the first field the API server complained about.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+from kubernetes.client.rest import ApiException
+
+from kubeprops.scenario.errors import InvalidSpec
+
+Obj = dict[str, Any]
+LOCAL_CONTEXT = "kubeprops-local"  # the context `kubeprops cluster up` writes
+TIMEOUT = 30.0  # seconds for one request; a hung apiserver is an infrastructure error, not a hang
+
+# Where each kind lives: (group path prefix, plural). Namespaced unless listed in CLUSTER_SCOPED.
+RESOURCES = {
+    "Deployment": ("/apis/apps/v1", "deployments"),
+    "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "Pod": ("/api/v1", "pods"),
+    "Namespace": ("/api/v1", "namespaces"),
+    "Node": ("/api/v1", "nodes"),
+    "Lease": ("/apis/coordination.k8s.io/v1", "leases"),
+}
+CLUSTER_SCOPED = {"Namespace", "Node"}
+
+
+class ConfigError(ValueError):
+    """The kubeconfig or context cannot be used; the message names the option to fix."""
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    pass
+
+
+def load_api_client(kubeconfig: str | Path | None, context: str | None) -> client.ApiClient:
+    """An ApiClient for `context` (default: the kubeconfig's current one), refusing foreign contexts.
+
+    Without an explicit --context only kind clusters (`kind-*`) and the local control plane are
+    accepted, so a default kubeconfig pointing at production is never touched by accident.
+    """
+    path = str(kubeconfig) if kubeconfig else None
+    if path is not None and not Path(path).is_file():
+        raise ConfigError(f"--kubeconfig {path}: no such file; pass the path `kubeprops cluster up` printed")
+    try:
+        contexts, current = config.list_kube_config_contexts(config_file=path)
+    except (config.ConfigException, OSError, ValueError) as err:
+        raise ConfigError(f"--kubeconfig {path}: not a usable kubeconfig ({err})") from None
+    names = [c["name"] for c in contexts or ()]
+    chosen = context or (current or {}).get("name", "")
+    if chosen not in names:
+        raise ConfigError(f"--context {chosen!r}: not in the kubeconfig; choose from {', '.join(names)}")
+    if context is None and not (chosen.startswith("kind-") or chosen == LOCAL_CONTEXT):
+        raise ConfigError(
+            f"--context: the current context {chosen!r} is neither a kind cluster nor the local control "
+            "plane; name it explicitly with --context if kubeprops may create namespaces and nodes there"
+        )
+    try:
+        return config.new_client_from_config(config_file=path, context=chosen, persist_config=False)
+    except (config.ConfigException, OSError, ValueError) as err:
+        raise ConfigError(f"--context {chosen!r}: cannot build a client ({err})") from None
+
+
+def path_of(kind: str, namespace: str = "", name: str = "", sub: str = "") -> str:
+    prefix, plural = RESOURCES[kind]
+    parts = [prefix]
+    if kind not in CLUSTER_SCOPED and namespace:
+        parts.append(f"namespaces/{namespace}")
+    parts.append(plural)
+    if name:
+        parts.append(name)
+    if sub:
+        parts.append(sub)
+    return "/".join(parts)
+
+
+class Api:
+    """GET/LIST/CREATE/UPDATE/PATCH/DELETE on raw JSON objects."""
+
+    def __init__(self, api_client: client.ApiClient) -> None:
+        self.api_client = api_client
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: object = None,
+        query: Mapping[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> Obj:
+        try:
+            response = self.api_client.call_api(
+                path,
+                method,
+                query_params=list((query or {}).items()),
+                header_params={"Accept": "application/json", "Content-Type": content_type},
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+                _request_timeout=TIMEOUT,
+            )
+        except ApiException as err:
+            raise translate(err) from None
+        return json.loads(response.data or b"{}")
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        try:
+            return self.call("GET", path_of(kind, namespace, name))
+        except NotFound:
+            return None
+
+    def list(self, kind: str, namespace: str = "", selector: str = "") -> list[Obj]:
+        query = {"labelSelector": selector} if selector else None
+        return self.call("GET", path_of(kind, namespace), query=query).get("items") or []
+
+    def create(self, kind: str, namespace: str, body: Obj) -> Obj:
+        return self.call("POST", path_of(kind, namespace), body)
+
+    def update(self, kind: str, namespace: str, body: Obj, sub: str = "") -> Obj:
+        return self.call("PUT", path_of(kind, namespace, body["metadata"]["name"], sub), body)
+
+    def merge_patch(self, kind: str, namespace: str, name: str, patch: Obj, sub: str = "") -> Obj:
+        path = path_of(kind, namespace, name, sub)
+        return self.call("PATCH", path, patch, content_type="application/merge-patch+json")
+
+    def delete(self, kind: str, namespace: str, name: str, **options: object) -> None:
+        body = {"apiVersion": "v1", "kind": "DeleteOptions", **options}
+        with contextlib.suppress(NotFound):
+            self.call("DELETE", path_of(kind, namespace, name), body)
+
+    def close(self) -> None:
+        self.api_client.close()
+
+
+def translate(err: ApiException) -> Exception:
+    """HTTP errors the adapter handles: 404, 409 and 422 (an invalid spec, naming its first field)."""
+    if err.status == 404:
+        return NotFound(err.reason)
+    if err.status == 409:
+        return Conflict(err.reason)
+    if err.status == 422:
+        try:
+            status = json.loads(err.body or "{}")
+        except ValueError:
+            status = {}
+        causes = (status.get("details") or {}).get("causes") or [{}]
+        return InvalidSpec(
+            causes[0].get("field", "spec"), causes[0].get("message", status.get("message", ""))
+        )
+    return err

@@ -1,0 +1,76 @@
+"""What the adapter adds to the manifests `kube_objects` builds, and takes away again when observing.
+
+Our pods must land on our virtual nodes only: every template gets a toleration for the nodes' taint and
+a nodeSelector on the run label. Views strip both again and report nodes by their scenario names, so
+a view of the real cluster compares with the model's and the simulator's.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from .client import Obj
+from .kubelet import RUN_LABEL, TAINT_KEY
+
+
+class Placement:
+    """Injection into, and removal from, the raw JSON of one run."""
+
+    def __init__(self, run: str, node_prefix: str) -> None:
+        self.run = run
+        self.node_prefix = node_prefix
+        self.toleration = {"key": TAINT_KEY, "operator": "Equal", "value": run, "effect": "NoSchedule"}
+
+    def node_name(self, scenario_name: str) -> str:
+        return f"{self.node_prefix}{scenario_name}"
+
+    def scenario_node(self, api_name: str) -> str:
+        return api_name.removeprefix(self.node_prefix)
+
+    def inject_template(self, template: Obj) -> Obj:
+        out = copy.deepcopy(template)
+        spec = out.setdefault("spec", {})
+        spec["nodeSelector"] = {**(spec.get("nodeSelector") or {}), RUN_LABEL: self.run}
+        spec["tolerations"] = [*(spec.get("tolerations") or []), self.toleration]
+        return out
+
+    def inject(self, manifest: Obj) -> Obj:
+        out = copy.deepcopy(manifest)
+        out["metadata"].setdefault("labels", {})[RUN_LABEL] = self.run
+        out["spec"]["template"] = self.inject_template(out["spec"]["template"])
+        return out
+
+    def strip_template(self, template: Obj) -> Obj:
+        out = copy.deepcopy(template)
+        spec = out.get("spec") or {}
+        selector = {k: v for k, v in (spec.get("nodeSelector") or {}).items() if k != RUN_LABEL}
+        if selector:
+            spec["nodeSelector"] = selector
+        else:
+            spec.pop("nodeSelector", None)
+        tolerations = [t for t in spec.get("tolerations") or () if t.get("key") != TAINT_KEY]
+        if tolerations:
+            spec["tolerations"] = tolerations
+        else:
+            spec.pop("tolerations", None)
+        return out
+
+    def strip_workload(self, obj: Obj) -> Obj:
+        out = dict(obj)
+        out["metadata"] = {**obj["metadata"], "labels": self._labels(obj["metadata"])}
+        out["spec"] = {**obj["spec"], "template": self.strip_template(obj["spec"].get("template") or {})}
+        return out
+
+    def strip_pod(self, pod: Obj) -> Obj:
+        spec = pod.get("spec") or {}
+        node = spec.get("nodeName", "")
+        return {**pod, "spec": {**spec, "nodeName": self.scenario_node(node) if node else ""}}
+
+    def strip_node(self, node: Obj) -> Obj:
+        meta = node["metadata"]
+        name = self.scenario_node(meta["name"])
+        labels = {**self._labels(meta), "kubernetes.io/hostname": name}
+        return {**node, "metadata": {**meta, "name": name, "labels": labels}}
+
+    def _labels(self, meta: Obj) -> dict[str, str]:
+        return {k: v for k, v in (meta.get("labels") or {}).items() if k != RUN_LABEL}

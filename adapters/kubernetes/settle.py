@@ -1,0 +1,122 @@
+"""When is a real cluster settled? Pure checks on one raw snapshot of a run's namespace.
+
+Settled means: nothing will change without a new operation. On a real cluster we cannot ask the
+controllers, so we check what would make them act again: a workload whose controller has not observed
+its generation, a status that does not match the pods (the controller will write it), a pod our kubelet
+still has to start, make Ready or finish deleting, a pod on a node that left (pod GC will remove it), a
+Ready pod not yet available after minReadySeconds (the controller requeues for it), a Deployment whose
+rollout is neither complete nor past its progress deadline. Then the adapter also asks for a quiet
+period without any resourceVersion change, for the writes these checks cannot foresee.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from . import pod_status as ps
+from .client import Obj
+
+DONE_PROGRESS = ("NewReplicaSetAvailable", "ProgressDeadlineExceeded", "DeploymentPaused")
+
+
+def controller_uid(obj: Obj) -> str:
+    for ref in obj["metadata"].get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref["uid"]
+    return ""
+
+
+def active(pod: Obj) -> bool:
+    return ps.phase(pod) not in ("Succeeded", "Failed") and not pod["metadata"].get("deletionTimestamp")
+
+
+def available(pod: Obj, min_ready: int, now: float) -> bool:
+    """As the controllers decide it: Ready, and Ready's lastTransitionTime + minReadySeconds <= now."""
+    if not ps.is_ready(pod):
+        return False
+    if min_ready == 0:
+        return True
+    ready = next(c for c in pod["status"]["conditions"] if c["type"] == "Ready")
+    return ps.wall(ready["lastTransitionTime"]) + min_ready <= now
+
+
+def replicaset_reason(rs: Obj, pods: Iterable[Obj], now: float) -> str:
+    meta, spec, status = rs["metadata"], rs["spec"], rs.get("status") or {}
+    name = meta["name"]
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        return f"ReplicaSet {name}: observedGeneration behind"
+    mine = [p for p in pods if controller_uid(p) == meta["uid"] and active(p)]
+    min_ready = spec.get("minReadySeconds", 0)
+    counts = {
+        "replicas": len(mine),
+        "readyReplicas": sum(ps.is_ready(p) for p in mine),
+        "availableReplicas": sum(available(p, min_ready, now) for p in mine),
+    }
+    for field, want in counts.items():
+        if status.get(field, 0) != want:
+            return f"ReplicaSet {name}: status.{field} {status.get(field, 0)} != {want} pods"
+    if not meta.get("deletionTimestamp") and len(mine) != spec.get("replicas", 1):
+        return f"ReplicaSet {name}: {len(mine)} active pods, spec.replicas {spec.get('replicas', 1)}"
+    if any(ps.is_ready(p) and not available(p, min_ready, now) for p in mine):
+        return f"ReplicaSet {name}: a Ready pod is not yet available (minReadySeconds)"
+    return ""
+
+
+def deployment_reason(d: Obj, replicasets: Iterable[Obj]) -> str:
+    meta, status = d["metadata"], d.get("status") or {}
+    name = meta["name"]
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        return f"Deployment {name}: observedGeneration behind"
+    owned = [rs for rs in replicasets if controller_uid(rs) == meta["uid"]]
+    for field in ("replicas", "readyReplicas", "availableReplicas"):
+        total = sum((rs.get("status") or {}).get(field, 0) for rs in owned)
+        if status.get(field, 0) != total:
+            return f"Deployment {name}: status.{field} {status.get(field, 0)} != {total} of its ReplicaSets"
+    progressing = next((c for c in status.get("conditions") or () if c["type"] == "Progressing"), None)
+    if not d["spec"].get("paused") and (
+        progressing is None or progressing.get("reason") not in DONE_PROGRESS
+    ):
+        return f"Deployment {name}: rollout in progress"
+    return ""
+
+
+def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool]) -> str:
+    name = pod["metadata"]["name"]
+    node = (pod.get("spec") or {}).get("nodeName", "")
+    if node and node not in nodes:
+        return f"pod {name}: on node {node} that left (waiting for pod GC)"
+    if pod["metadata"].get("deletionTimestamp"):
+        return f"pod {name}: terminating"
+    if ps.phase(pod) == "Pending":
+        return f"pod {name}: Pending"
+    if kubelet_waiting(pod):
+        return f"pod {name}: not Ready yet"
+    return ""
+
+
+def unsettled_reason(
+    snapshot: dict[str, list[Obj]], nodes: set[str], now: float, kubelet_waiting: Callable[[Obj], bool]
+) -> str:
+    """Why the snapshot is not settled yet ("" when nothing is pending)."""
+    pods = snapshot["Pod"]
+    for pod in pods:
+        reason = pod_reason(pod, nodes, kubelet_waiting)
+        if reason:
+            return reason
+    for rs in snapshot["ReplicaSet"]:
+        reason = replicaset_reason(rs, pods, now)
+        if reason:
+            return reason
+    for d in snapshot["Deployment"]:
+        reason = deployment_reason(d, snapshot["ReplicaSet"])
+        if reason:
+            return reason
+    return ""
+
+
+def fingerprint(snapshot: dict[str, list[Obj]]) -> frozenset[tuple[str, str, str]]:
+    return frozenset(
+        (kind, o["metadata"]["name"], o["metadata"].get("resourceVersion", ""))
+        for kind, objs in snapshot.items()
+        for o in objs
+    )

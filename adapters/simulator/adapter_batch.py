@@ -1,0 +1,106 @@
+"""The simulator adapter's batch operations: Job writes and the kubelet playing Job pods.
+
+A mixin of `SimulatorAdapter`. Jobs have no status.observedGeneration, so a Job write does not wait for
+the controller to observe it: `apply` runs the cluster to idle at the instant anyway (finish_instant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kubeprops.adapters import kube_objects_batch as kb
+from kubeprops.scenario import batch
+from kubeprops.scenario.errors import InvalidSpec
+
+from .cluster import Cluster
+from .controllers.common import is_pod_active
+from .objects import JOB, POD, Obj, clone, controller_uid
+from .store import AlreadyExists
+
+VIEW_CACHE_SIZE = 20_000
+
+
+def job_pod_order(pod: Obj) -> tuple[object, ...]:
+    """The order `PodSucceeds.pod` counts in (see `kubeprops.scenario.batch.job_pod_order`)."""
+    view = kb.job_pod_view(pod)
+    assert view is not None
+    return batch.job_pod_order(view)
+
+
+class BatchOperations:
+    cluster: Cluster
+
+    def _apply_CreateJob(self, op: batch.CreateJob) -> None:
+        unsupported = kb.unsupported_job_fields(op.spec)
+        if unsupported:
+            raise TypeError(f"the simulator's Job controller does not implement {', '.join(unsupported)}")
+        try:
+            self.cluster.store.create(JOB, kb.job_manifest(op.name, op.spec))
+        except AlreadyExists as exc:
+            raise InvalidSpec("metadata.name", f"AlreadyExists: {exc}") from None
+
+    def _edit_job(self, name: str, change: Callable[[Obj], None]) -> None:
+        current = self.cluster.store.get(JOB, name)
+        if current is None:
+            return
+        edited = clone(current)
+        change(edited["spec"])
+        self.cluster.store.update(JOB, edited)
+
+    def _apply_SetSuspend(self, op: batch.SetSuspend) -> None:
+        if op.kind != batch.JOB:
+            raise TypeError(f"the simulator does not support {op.kind}s")
+        self._edit_job(op.name, lambda spec: spec.update(suspend=op.suspend))
+
+    def _apply_SetParallelism(self, op: batch.SetParallelism) -> None:
+        self._edit_job(op.name, lambda spec: spec.update(parallelism=op.parallelism))
+
+    def _job_pod(self, job_name: str, ordinal: int) -> Obj | None:
+        store = self.cluster.store
+        job = store.get(JOB, job_name)
+        if job is None:
+            return None
+        uid = job["metadata"]["uid"]
+        pods = [p for p in store.list(POD) if controller_uid(p) == uid and is_pod_active(p)]
+        pods.sort(key=job_pod_order)
+        return pods[ordinal % len(pods)] if pods else None
+
+    def _exit(self, job: str, ordinal: int, code: int, condition: str | None = None) -> None:
+        pod = self._job_pod(job, ordinal)
+        kubelet = self.cluster.kubelets.get(pod["spec"].get("nodeName", "")) if pod else None
+        if pod is not None and kubelet is not None:
+            kubelet.exit(pod, code, condition)
+
+    def _apply_PodSucceeds(self, op: batch.PodSucceeds) -> None:
+        self._exit(op.job, op.pod, 0)
+
+    def _apply_PodFails(self, op: batch.PodFails) -> None:
+        self._exit(op.job, op.pod, op.exit_code, op.condition)
+
+    def _apply_DeleteJobPod(self, op: batch.DeleteJobPod) -> None:
+        pod = self._job_pod(op.job, op.pod)
+        if pod is not None:
+            self.cluster.store.delete(POD, pod["metadata"]["name"])
+
+    def _job_views(self) -> dict[str, tuple]:
+        """ClusterView fields for Jobs and their pods (views cached by resourceVersion, as observe's)."""
+        store = self.cluster.store
+        jobs = sorted(store.list(JOB), key=lambda o: o["metadata"]["name"])
+        if not jobs:
+            return {}
+        cache: dict[tuple[str, str], object] = self.__dict__.setdefault("_batch_views", {})
+        if len(cache) > VIEW_CACHE_SIZE:
+            cache.clear()
+
+        def cached(kind: str, obj: Obj, convert: Callable[[Obj], object]) -> object:
+            key = (kind, obj["metadata"]["resourceVersion"])
+            if key not in cache:
+                cache[key] = convert(obj)
+            return cache[key]
+
+        pods = sorted(store.list(POD), key=lambda o: o["metadata"]["name"])
+        job_pods = (cached("JobPod", p, kb.job_pod_view) for p in pods)
+        return {
+            "jobs": tuple(cached(JOB, j, kb.job_view) for j in jobs),
+            "job_pods": tuple(p for p in job_pods if p is not None),
+        }

@@ -1,0 +1,229 @@
+"""The state machine base for StatefulSet / DaemonSet properties: drives an adapter and the apps model.
+
+Like `machine.WorkloadMachine` (same MachineConfig, the same three checks, "did not settle" is unknown),
+but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready condition.
+Where upstream picks nodes from a Go map the model keeps two tie-breaking policies (smallest and largest
+names first); an observed settled state must equal the outcome of one of them.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, rule
+
+from kubeprops.adapters.protocol import INTERLEAVINGS, Adapter, RunContext
+from kubeprops.reference_model import apps_operations, apps_world
+from kubeprops.reference_model.apps_invariants import check_always, check_transition
+from kubeprops.scenario.apps_extra import AdvanceTime, AppsClusterView, AppsNodeView, AppsOperation
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.view import ClusterView
+
+from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation
+from .scenario_text import describe
+
+INITIAL_NODES = 3
+#: Taints the node lifecycle controller owns; the apps model derives them from the node's state itself.
+DERIVED_TAINT_KEYS = (
+    "node.kubernetes.io/unschedulable",
+    "node.kubernetes.io/not-ready",
+    "node.kubernetes.io/unreachable",
+)
+POLICIES = (apps_world.choose_first, apps_world.choose_last)
+
+
+def apps_view(view: ClusterView) -> AppsClusterView:
+    """The apps model's view of an observed state (node taints without the derived ones)."""
+    nodes = tuple(
+        AppsNodeView(
+            n.name,
+            n.labels,
+            tuple(t for t in n.taints if t.key not in DERIVED_TAINT_KEYS),
+            n.unschedulable,
+            n.ready_status,
+        )
+        for n in view.nodes
+    )
+    return AppsClusterView(
+        now=view.now,
+        daemonsets=view.daemonsets,
+        revisions=view.controller_revisions,
+        pods=view.pods,
+        nodes=nodes,
+    )
+
+
+@attrs.frozen
+class DaemonSetSummary:
+    """What a settled DaemonSet must agree on: (node, revision number) of its live pods, and the status:
+    desired, current, misscheduled, observedGeneration caught up, then ready, available, updated and
+    unavailable (the four read from each node's oldest pod)."""
+
+    name: str
+    placement: tuple[tuple[str, int], ...]
+    status: tuple[int, ...]
+
+
+def summarize(view: AppsClusterView) -> tuple[DaemonSetSummary, ...]:
+    out = []
+    for ds in view.daemonsets:
+        numbers = {r.hash: r.revision for r in view.revisions if r.owner.uid == ds.uid}
+        placement = sorted(
+            (p.node, numbers.get(dict(p.labels).get("controller-revision-hash", ""), 0))
+            for p in view.pods
+            if p.owner is not None and p.owner.uid == ds.uid and not p.deleting
+        )
+        s = ds.status
+        # read from the oldest pod of each node: left out (-1) where that is a tie
+        counted = (s.number_ready, s.number_available, s.updated_number_scheduled, s.number_unavailable)
+        if _oldest_is_a_tie(view, ds.uid):
+            counted = (-1, -1, -1, -1)
+        status = (
+            s.desired_number_scheduled,
+            s.current_number_scheduled,
+            s.number_misscheduled,
+            s.observed_generation == ds.generation,
+            *counted,
+        )
+        out.append(DaemonSetSummary(ds.name, tuple(placement), status))
+    return tuple(out)
+
+
+def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
+    """Whether some node's two oldest counted pods were created in the same second.
+
+    The status counts read the oldest pod per node; creation timestamps have one-second resolution, and
+    upstream breaks a tie by pod name (random), so which pod is counted is not determined.
+    ref: pkg/controller/daemon/daemon_controller.go (podByCreationTimestampAndPhase)
+    """
+    by_node: dict[str, list[int]] = {}
+    for p in view.pods:
+        counted = not (p.deleting and p.phase in ("Succeeded", "Failed"))  # as getNodesToDaemonPods
+        if p.owner is not None and p.owner.uid == uid and p.node and counted:
+            by_node.setdefault(p.node, []).append(int(p.created))
+    return any(len(c) > 1 and sorted(c)[0] == sorted(c)[1] for c in by_node.values())
+
+
+class AppsMachine(RuleBasedStateMachine):
+    config: ClassVar[MachineConfig]
+    kind: ClassVar[str]
+    name: ClassVar[str] = "agent"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adapter: Adapter | None = None
+        self.models = [apps_world.initial_state(INITIAL_NODES) for _ in POLICIES]
+        self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
+        self.next_node = INITIAL_NODES
+        self.ops: list[AppsOperation] = []
+        self.last_view: AppsClusterView | None = None
+        self.settled = False
+        self.unknown = False
+
+    def start(self, seed: int) -> Adapter:
+        cfg = self.config
+        cfg.stats.examples += 1
+        ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
+        self.adapter = cfg.adapter_factory(ctx)
+        note(f"seed={seed if INTERLEAVINGS in self.adapter.capabilities else 0}")
+        return self.adapter
+
+    def do(self, op: AppsOperation) -> None:
+        assert self.adapter is not None
+        self.config.stats.steps += 1
+        self.ops.append(op)
+        note(describe(op))
+        release = self.config.release
+        model_error = target_error = None
+        try:
+            nexts = [
+                apps_operations.apply(m, op, release=release, choose=c)
+                for m, c in zip(self.models, POLICIES, strict=True)
+            ]
+        except InvalidSpec as err:
+            model_error, nexts = err, self.models
+        try:
+            if isinstance(op, AdvanceTime):
+                self.adapter.advance(op.seconds, observer=self.on_state)
+            else:
+                self.adapter.apply(op)
+        except InvalidSpec as err:
+            target_error = err
+        if (model_error is None) != (target_error is None) or (
+            model_error and target_error and model_error.field != target_error.field
+        ):
+            expected = f"rejected ({model_error})" if model_error else "accepted"
+            observed = f"rejected ({target_error})" if target_error else "accepted"
+            raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
+        self.models = nexts
+        self.settled = False
+        self.on_state(self.adapter.observe())
+
+    def on_state(self, view: ClusterView) -> None:
+        if self.config.check != ALWAYS:
+            return
+        self.config.stats.states_checked += 1
+        current = apps_view(view)
+        found = check_always(current)
+        if self.last_view is not None:
+            found += check_transition(self.last_view, current)
+        self.last_view = current
+        if found:
+            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+
+    def settle_and_compare(self) -> None:
+        assert self.adapter is not None
+        cfg = self.config
+        cfg.stats.settles += 1
+        result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
+        settled = []
+        for i, choose in enumerate(POLICIES):
+            self.models[i], ok = apps_world.settle(
+                self.models[i], horizon=cfg.settle_timeout, release=cfg.release, choose=choose
+            )
+            settled.append(ok)
+        if not result.settled or not all(settled):
+            self._mark_unknown(result.reason or "the model did not settle within the horizon")
+            return
+        self.settled = True
+        observed = self.adapter.observe()
+        self.on_state(observed)
+        if cfg.check == SETTLED and not self.unknown:
+            self._compare(summarize(apps_view(observed)))
+
+    def _compare(self, observed: tuple[DaemonSetSummary, ...]) -> None:
+        allowed = [summarize(apps_world.view(m)) for m in self.models]
+        if observed in allowed:
+            return
+        lines = [
+            f"observed: {observed}",
+            *(f"model ({c.__name__}): {a}" for c, a in zip(POLICIES, allowed, strict=True)),
+        ]
+        raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
+
+    def _mark_unknown(self, reason: str) -> None:
+        if not self.unknown:
+            self.unknown = True
+            self.config.stats.unknown += 1
+            self.config.stats.unknown_reasons.append(reason)
+        note(f"did not settle: {reason}")
+
+    def teardown(self) -> None:
+        try:
+            if self.adapter is not None and not self.unknown and self.ops:
+                self.settle_and_compare()
+        finally:
+            if self.adapter is not None:
+                self.adapter.close()
+
+    @rule()
+    def settle(self) -> None:
+        self.settle_and_compare()
+
+    @rule(seconds=st.sampled_from([1, 2, 5, 15, 60]))
+    def advance(self, seconds: int) -> None:
+        self.do(AdvanceTime(seconds))

@@ -1,0 +1,229 @@
+"""Job properties: completions and parallelism, pods succeeding and failing at chosen moments, back-off,
+backoffLimit, active deadlines, suspend/resume, parallelism edits.
+
+The machine mirrors `WorkloadMachine` with the batch model: the target and `batch_world` get the same
+operations; `always` checks every observed state against `check_batch_always` and
+`check_batch_transition`, `settled` compares after every settle the Jobs' outcome (active pods, counters,
+terminal condition and reason, completed indexes, Suspended) with the model's, plus the QUIESCENT
+`check_batch_settled` claims.
+
+Which moments are comparable: pods are picked in `job_pod_order`, which both sides agree on. Operations that
+make pods terminate (deleting a pod, suspend, lowering parallelism) are followed by a settle, because how
+long a deleted pod stays terminating is the target's business (the model has no grace periods) and the
+Failed replacement policy waits for it. With a seed other than 0 the target's caches lag and its syncs
+interleave, so pod operations then start from settled states or right after time passed (as
+`WorkloadMachine.pod_action` starts from settled states).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+
+from kubeprops.adapters.protocol import INTERLEAVINGS, POD_FAULTS, Adapter, RunContext
+from kubeprops.reference_model import batch_world
+from kubeprops.reference_model.batch_invariants import (
+    check_batch_always,
+    check_batch_settled,
+    check_batch_transition,
+)
+from kubeprops.scenario import batch
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.view import ClusterView
+
+from .job_strategies import job_specs
+from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, seeds
+from .scenario_text import describe
+
+
+def batch_view(view: ClusterView) -> batch.BatchView:
+    return batch.BatchView(view.now, view.jobs, view.cronjobs, view.job_pods)
+
+
+def _violations(header: str, found: list) -> PropertyViolation:
+    lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+    return PropertyViolation(f"{header}:\n{lines}")
+
+
+class JobMachine(RuleBasedStateMachine):
+    config: ClassVar[MachineConfig]
+    kind: ClassVar[str] = batch.JOB
+    name: ClassVar[str] = "work"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.adapter: Adapter | None = None
+        self.model = batch_world.BatchState()
+        self.ops: list[object] = []
+        self.last_view: batch.BatchView | None = None
+        self.seed = 0
+        self.settled = False
+        self.after_advance = False
+        self.unknown = False
+
+    # ------------------------------------------------------------------ plumbing
+
+    def start(self, seed: int) -> None:
+        cfg = self.config
+        cfg.stats.examples += 1
+        ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
+        self.adapter = cfg.adapter_factory(ctx)
+        self.seed = seed if INTERLEAVINGS in self.adapter.capabilities else 0
+        note(f"seed={self.seed}")
+
+    def do(self, op: object) -> None:
+        """Apply one operation to the target and the model; both must agree on rejection."""
+        assert self.adapter is not None
+        self.config.stats.steps += 1
+        self.ops.append(op)
+        note(describe(op))
+        model_error = target_error = None
+        try:
+            model_next = batch_world.apply(self.model, op)
+        except InvalidSpec as err:
+            model_error = err
+        try:
+            if isinstance(op, Advance):
+                self.adapter.advance(op.seconds, observer=self.on_state)
+            else:
+                self.adapter.apply(op)  # type: ignore[arg-type]
+        except InvalidSpec as err:
+            target_error = err
+        if (model_error is None) != (target_error is None) or (
+            model_error and target_error and model_error.field != target_error.field
+        ):
+            expected = f"rejected ({model_error})" if model_error else "accepted"
+            observed = f"rejected ({target_error})" if target_error else "accepted"
+            raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
+        if model_error is None:
+            self.model = model_next
+        self.settled = False
+        self.after_advance = isinstance(op, Advance)
+        self.on_state(self.adapter.observe())
+
+    def on_state(self, view: ClusterView) -> None:
+        if self.config.check != ALWAYS:
+            return
+        self.config.stats.states_checked += 1
+        current = batch_view(view)
+        found = check_batch_always(current)
+        if self.last_view is not None:
+            found += check_batch_transition(self.last_view, current)
+        self.last_view = current
+        if found:
+            raise _violations(f"observed state at t={view.now:g} violates", found)
+
+    def settle_and_compare(self) -> None:
+        assert self.adapter is not None
+        cfg = self.config
+        cfg.stats.settles += 1
+        result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
+        model_reason = "the model did not settle within the horizon"
+        try:
+            self.model, model_settled = batch_world.settle(self.model, cfg.settle_timeout)
+        except batch_world.DidNotSettle as exc:
+            model_settled, model_reason = False, str(exc)
+        if not result.settled or not model_settled:
+            self._mark_unknown(result.reason if not result.settled else model_reason)
+            return
+        self.settled = True
+        view = self.adapter.observe()
+        self.on_state(view)
+        observed = batch_view(view)
+        if cfg.check != SETTLED or self.unknown:
+            return
+        found = check_batch_settled(observed)
+        if found:
+            raise _violations("settled state violates", found)
+        expected = batch_world.outcome(self.model).jobs
+        actual = tuple(batch_world.job_outcome(j) for j in observed.jobs)
+        if expected != actual:
+            lines = [f"model:  {e}" for e in expected] + [f"target: {a}" for a in actual]
+            raise PropertyViolation("settled Jobs differ from the model:\n  " + "\n  ".join(lines))
+
+    def _mark_unknown(self, reason: str) -> None:
+        if not self.unknown:
+            self.unknown = True
+            self.config.stats.unknown += 1
+            self.config.stats.unknown_reasons.append(reason)
+        note(f"did not settle: {reason}")
+
+    def teardown(self) -> None:
+        try:
+            if self.adapter is not None and not self.unknown and self.ops:
+                self.settle_and_compare()
+        finally:
+            if self.adapter is not None:
+                self.adapter.close()
+
+    def _model_job(self) -> batch.JobView | None:
+        return next((j for j in self.model.jobs if j.name == self.name), None)
+
+    def pods_comparable(self) -> bool:
+        """Whether a pod operation picks the same pod on both sides (see the module docstring). After time
+        has passed, the retries a lagging cache caused (milliseconds) have run, as after a settle."""
+        return self.settled or self.seed == 0 or self.after_advance
+
+    # ------------------------------------------------------------------ rules
+
+    @initialize(seed=seeds(), spec=job_specs())
+    def create(self, seed: int, spec: batch.JobSpec) -> None:
+        self.start(seed)
+        self.do(batch.CreateJob(self.name, spec))
+
+    @rule()
+    def settle(self) -> None:
+        self.settle_and_compare()
+
+    @rule(seconds=st.sampled_from([1, 5, 10, 20, 60, 300]))
+    def advance(self, seconds: int) -> None:
+        self.do(Advance(seconds))
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(pod=st.integers(0, 4), count=st.integers(1, 2))
+    def pod_succeeds(self, pod: int, count: int) -> None:
+        for _ in range(count):  # `count` pods finishing at the same moment
+            self.do(batch.PodSucceeds(self.name, pod))
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(pod=st.integers(0, 4), exit_code=st.sampled_from([1, 42]))
+    def pod_fails(self, pod: int, exit_code: int) -> None:
+        self.do(batch.PodFails(self.name, pod, exit_code))
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(times=st.integers(1, 2), seconds=st.sampled_from([5, 10, 20, 40, 80]))
+    def crash_loop(self, times: int, seconds: int) -> None:
+        # Back-off is about the time between failures and replacements: a pod failing, its replacement
+        # failing again, each after a wait around the doubling steps (10, 20, 40 s), as one generated step
+        # rather than a rare interleaving of several.
+        for _ in range(times):
+            self.do(batch.PodFails(self.name, 0))
+            self.do(Advance(seconds))
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(pod=st.integers(0, 4))
+    def delete_pod(self, pod: int) -> None:
+        self.do(batch.DeleteJobPod(self.name, pod))
+        self.settle_and_compare()
+
+    @precondition(lambda self: self.pods_comparable())
+    @rule(suspend=st.booleans())
+    def set_suspend(self, suspend: bool) -> None:
+        job = self._model_job()
+        if job is None or job.status.finished or job.status.condition(batch.FAILURE_TARGET):
+            return  # whether a finished Job's suspend may change is not settled here (see the report)
+        if job.status.condition(batch.SUCCESS_CRITERIA_MET):
+            return
+        self.do(batch.SetSuspend(batch.JOB, self.name, suspend))
+        self.settle_and_compare()
+
+    @precondition(lambda self: self.pods_comparable())
+    @rule(parallelism=st.integers(-1, 4))
+    def set_parallelism(self, parallelism: int) -> None:
+        # -1: the API server must reject it (spec.parallelism) on both sides, changing nothing
+        self.do(batch.SetParallelism(self.name, parallelism))
+        self.settle_and_compare()

@@ -1,0 +1,211 @@
+"""The Kubernetes adapter against the real upstream control plane, with our virtual nodes.
+
+One control plane for the whole module (session fixture, stopped by PID at the end). Skipped unless the
+binaries are built or KUBEPROPS_CONTROLPLANE=1 (then it builds them first). Real time passes here:
+the module takes a few minutes, most of it the small conformance run.
+"""
+
+import functools
+import os
+import sys
+import time
+
+import pytest
+from hypothesis import settings
+
+from kubeprops.adapters.protocol import RunContext
+from kubeprops.cluster import is_built, start_cluster
+from kubeprops.reference_model.validation import validate_deployment
+from kubeprops.scenario import ops
+from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.spec import (
+    DeploymentSpec,
+    DeploymentStrategy,
+    PodTemplate,
+    ReplicaSetSpec,
+    RollingUpdate,
+)
+
+pytestmark = [
+    pytest.mark.controlplane,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the control plane runs on Linux"),
+]
+WEB = {"app": "web"}
+
+
+@pytest.fixture(scope="session")
+def control_plane(tmp_path_factory):
+    if not is_built() and os.environ.get("KUBEPROPS_CONTROLPLANE") != "1":
+        pytest.skip(
+            "control plane binaries not built: run `kubeprops cluster build` or set KUBEPROPS_CONTROLPLANE=1"
+        )
+    handle = start_cluster(tmp_path_factory.mktemp("kubernetes-adapter") / "cluster")
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def factory(control_plane):
+    from kubeprops.adapters.kubernetes import kubernetes_factory
+
+    return functools.partial(
+        kubernetes_factory, kubeconfig=control_plane.kubeconfig, context=control_plane.context
+    )
+
+
+def ready_pods(view, image=None):
+    return [p for p in view.pods if p.active and p.ready and (image is None or p.image == image)]
+
+
+def test_protocol_round_trip(factory):
+    adapter = factory(RunContext(run_id="round-trip"))
+    api, run = adapter.api, adapter.run
+    try:
+        spec = DeploymentSpec(template=PodTemplate(WEB), replicas=3, progress_deadline_seconds=30)
+        adapter.apply(ops.CreateDeployment("web", spec))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert len(ready_pods(view)) == 3
+        assert {p.node for p in view.pods} <= {"node-0", "node-1", "node-2"}
+        raw = api.list("Pod", adapter.namespace)
+        assert all(p["spec"]["nodeName"].startswith(run) for p in raw)
+        assert all(p["status"]["containerStatuses"][0]["ready"] for p in raw)
+        assert view.deployments[0].status.condition("Available").status == "True"
+
+        adapter.apply(ops.Scale("Deployment", "web", 5))
+        assert adapter.settle(60).settled
+        assert len(ready_pods(adapter.observe())) == 5
+
+        adapter.apply(ops.UpdateTemplate("Deployment", "web", PodTemplate(WEB, image="app:v2")))
+        result = adapter.settle(90)
+        assert result.settled, result.reason
+        view = adapter.observe()
+        assert len(ready_pods(view, "app:v2")) == 5 and len(view.pods) == 5
+        assert sorted((r.template.image, r.replicas) for r in view.replicasets) == [
+            ("app:v1", 0),
+            ("app:v2", 5),
+        ]
+        assert all(r.template.node_selector == () for r in view.replicasets)  # our injection is hidden
+
+        adapter.apply(ops.PodAction("Deployment", "web", 0, ops.POD_FAIL))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert len(ready_pods(view)) == 5
+        assert [p.phase for p in view.pods if not p.active] == ["Failed"]
+    finally:
+        adapter.close()
+    assert_nothing_left(factory, adapter.namespace, run)
+
+
+def assert_nothing_left(factory, namespace, run):
+    from kubeprops.adapters.kubernetes.client import Api, load_api_client
+
+    check = Api(load_api_client(factory.keywords["kubeconfig"], factory.keywords["context"]))
+    try:
+        assert check.get("Namespace", "", namespace) is None
+        assert check.list("Node", selector=f"kubeprops.io/run={run}") == []
+        assert check.list("Lease", "kube-node-lease", selector=f"kubeprops.io/run={run}") == []
+    finally:
+        check.close()
+
+
+def test_invalid_specs_are_rejected_naming_the_field_as_the_model_does(factory):
+    zero = DeploymentStrategy("RollingUpdate", RollingUpdate(0, 0))
+    cases = [
+        DeploymentSpec(template=PodTemplate(WEB), strategy=zero),
+        DeploymentSpec(template=PodTemplate(WEB), selector={"app": "other"}),
+        DeploymentSpec(template=PodTemplate(WEB), min_ready_seconds=10, progress_deadline_seconds=10),
+        DeploymentSpec(template=PodTemplate(WEB), replicas=-1),
+    ]
+    adapter = factory(RunContext(run_id="invalid"))
+    try:
+        for i, spec in enumerate(cases):
+            with pytest.raises(InvalidSpec) as model:
+                validate_deployment(f"bad-{i}", spec)
+            with pytest.raises(InvalidSpec) as target:
+                adapter.apply(ops.CreateDeployment(f"bad-{i}", spec))
+            assert target.value.field == model.value.field, (target.value, model.value)
+        adapter.apply(ops.CreateDeployment("good", DeploymentSpec(template=PodTemplate(WEB))))
+        with pytest.raises(InvalidSpec) as negative:
+            adapter.apply(ops.Scale("Deployment", "good", -2))
+        assert negative.value.field == "spec.replicas"
+        assert adapter.observe().deployments[0].spec.replicas == 1
+    finally:
+        adapter.close()
+
+
+def test_node_leave_pods_go_by_pod_gc_and_are_replaced(factory):
+    adapter = factory(RunContext(run_id="node-leave"), nodes=1)
+    try:
+        adapter.apply(ops.NodeJoin("node-9", (("zone", "b"),)))
+        spec = ReplicaSetSpec(template=PodTemplate(WEB, node_selector={"zone": "b"}), replicas=2)
+        adapter.apply(ops.CreateReplicaSet("web", spec))
+        assert adapter.settle(60).settled
+        assert {p.node for p in adapter.observe().pods} == {"node-9"}
+        adapter.apply(ops.NodeJoin("node-8", (("zone", "b"),)))
+        started = time.monotonic()
+        adapter.apply(ops.NodeLeave("node-9"))
+        result = adapter.settle(120)
+        gone = time.monotonic() - started
+        assert result.settled, result.reason
+        view = adapter.observe()
+        assert {p.node for p in view.pods} == {"node-8"} and len(ready_pods(view)) == 2
+        assert 30 < gone < 90  # pod GC: 40 s quarantine for a missing node, checked every 20 s
+    finally:
+        adapter.close()
+
+
+def test_bad_kubeconfig_or_context_is_a_usage_error(control_plane, tmp_path, capsys):
+    from kubeprops.cli import main
+
+    missing = tmp_path / "nope.kubeconfig"
+    assert main(["run", "--adapter", "kubernetes", "--kubeconfig", str(missing)]) == 2
+    assert "--kubeconfig" in capsys.readouterr().err
+    kubeconfig = str(control_plane.kubeconfig)
+    assert main(["run", "--adapter", "kubernetes", "--kubeconfig", kubeconfig, "--context", "prod"]) == 2
+    err = capsys.readouterr().err
+    assert "--context 'prod'" in err and "kubeprops-local" in err and "Traceback" not in err
+
+
+def test_small_conformance_run(factory):
+    from kubeprops.properties import run_conformance
+
+    # Node leaves cost 40-60 s each of real pod-GC time: checked by their own test above, not here.
+    # Examples do not wait for their namespaces' fixed 5 s deletion delay; the end of the test does.
+    started = time.monotonic()
+    report = run_conformance(
+        functools.partial(factory, node_operations=False, wait_for_namespace=False),
+        controllers=["replicaset", "deployment"],
+        settings=settings(max_examples=3, stateful_step_count=8, database=None),
+        run_id=f"ci{os.getpid()}",
+    )
+    print(f"conformance on the control plane: {time.monotonic() - started:.0f} s")
+    for r in report.results:
+        print(f"  {r.controller}/{r.property}: {r.verdict} {r.seconds:.0f}s {r.stats.examples} examples")
+    assert report.passed, report.text()
+    assert wait_for(lambda: not namespaces_named(factory, f"kp-main-ci{os.getpid()}-"), 60)
+    skipped = {(r.controller, r.property) for r in report.results if r.verdict == "skipped"}
+    assert skipped == {("replicaset", "per-sync-decisions"), ("deployment", "per-sync-decisions")}
+
+
+def namespaces_named(factory, prefix):
+    from kubeprops.adapters.kubernetes.client import Api, load_api_client
+
+    api = Api(load_api_client(factory.keywords["kubeconfig"], factory.keywords["context"]))
+    try:
+        return [
+            n["metadata"]["name"] for n in api.list("Namespace") if n["metadata"]["name"].startswith(prefix)
+        ]
+    finally:
+        api.close()
+
+
+def wait_for(done, timeout):
+    deadline = time.monotonic() + timeout
+    while not done():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
