@@ -38,6 +38,9 @@ def main() -> None:
         for prop in PROPERTIES:
             result = run_property(simulator_factory, controller, prop, settings=settings)
             s = result.stats
+            if result.seconds == 0:  # skipped: the property does not apply to this controller
+                print(f"{controller + '/' + prop.name:<40} {result.verdict:>8}")
+                continue
             print(
                 f"{controller + '/' + prop.name:<40} {result.verdict:>8} {s.examples:>9} {s.steps:>7} "
                 f"{result.seconds:>8.2f} {s.examples / result.seconds:>7.2f} {s.steps / result.seconds:>8.1f}"
