@@ -37,7 +37,6 @@ expectations (every sync sees the writes of the ones before).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol, TypeVar
 
 import attrs
 
@@ -68,6 +67,8 @@ from . import node_eligibility as elig
 from . import statefulset as sts_util
 from . import statefulset_pvc as pvc
 from .apps_common import AnyOf
+from .named import find as _find
+from .named import put as _put
 from .release import DEFAULT, Release
 
 HOSTNAME = "kubernetes.io/hostname"
@@ -117,24 +118,6 @@ class AppsState:
 
     def targets(self) -> dict[str, str]:
         return {name: f.target for name, f in self.facts if f.target}
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-N = TypeVar("N", bound=_Named)
-
-
-def _put(items: tuple[N, ...], item: N) -> tuple[N, ...]:
-    """Insert or replace by name, kept sorted by name."""
-    rest = [i for i in items if i.name != item.name]
-    return tuple(sorted([*rest, item], key=lambda i: i.name))
-
-
-def _find(items: Iterable[N], name: str) -> N | None:
-    return next((i for i in items if i.name == name), None)
 
 
 def _uid(state: AppsState) -> tuple[AppsState, str]:

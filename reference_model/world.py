@@ -43,7 +43,6 @@ World semantics (the contract the simulator adapter follows too):
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Protocol, TypeVar
 
 import attrs
 
@@ -86,6 +85,9 @@ from kubeprops.scenario.view import (
 
 from . import deployment, deployment_races, replicaset
 from .deployment_status import NEW_RS_AVAILABLE_REASON, PROGRESSING
+from .named import Named
+from .named import find as _find
+from .named import put as _put
 from .quiescent import Summary, summarize
 from .release import DEFAULT, Release
 from .validation import validate_deployment, validate_replicaset
@@ -131,24 +133,6 @@ class WorldState:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-class _Named(Protocol):
-    @property
-    def name(self) -> str: ...
-
-
-N = TypeVar("N", bound=_Named)
-
-
-def _put(items: tuple[N, ...], item: N) -> tuple[N, ...]:
-    """Insert or replace by name, kept sorted by name."""
-    rest = [i for i in items if i.name != item.name]
-    return tuple(sorted([*rest, item], key=lambda i: i.name))
-
-
-def _find(items: Iterable[N], name: str) -> N | None:
-    return next((i for i in items if i.name == name), None)
 
 
 def _with_facts(state: WorldState, facts: dict[str, Kubelet]) -> WorldState:
@@ -578,7 +562,7 @@ def _create_replicaset(state: WorldState, op: CreateReplicaSet) -> WorldState:
     return attrs.evolve(state, replicasets=_put(state.replicasets, rs))
 
 
-def _require_new(items: Iterable[_Named], name: str, kind: str) -> None:
+def _require_new(items: Iterable[Named], name: str, kind: str) -> None:
     if _find(items, name) is not None:
         raise InvalidSpec("metadata.name", f"{kind} {name!r} already exists; use another name")
 
