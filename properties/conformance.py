@@ -111,6 +111,11 @@ class ConformanceReport:
         return "\n".join(f"{r.controller}/{r.property}: {r.verdict}\n{r.message}" for r in self.results)
 
 
+def matrix(controllers: Iterable[str] | None = None) -> list[tuple[str, str]]:
+    """(controller, property name) for every check of the chosen controllers: pytest parametrize ids."""
+    return [(c, p.name) for c in resolve_controllers(controllers) for p in PROPERTIES]
+
+
 def resolve_controllers(controllers: Iterable[str] | None) -> tuple[str, ...]:
     """Validate controller names; None means every implemented controller."""
     if controllers is None:

@@ -39,10 +39,11 @@ from kubeprops.reference_model.invariants import check_always, check_transition
 from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.reference_model.release import DEFAULT, Release
+from kubeprops.scenario.apps_extra import READY_FALSE, READY_TRUE, READY_UNKNOWN, SetNodeReady
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.files import SETTLE
 from kubeprops.scenario.ops import (
-    POD_ACTIONS,
+    REPLICA_POD_ACTIONS,
     Advance,
     NodeJoin,
     NodeLeave,
@@ -104,6 +105,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.adapter: Adapter | None = None
         self.model = world.initial_state(nodes=INITIAL_NODES)
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
+        self.not_ready: list[str] = []  # nodes a step turned NotReady or unreachable
         self.next_node = INITIAL_NODES
         self.ops: list[Operation] = []
         self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
@@ -243,7 +245,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.do(Advance(seconds))
 
     @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
-    @rule(index=st.integers(0, 30), action=st.sampled_from(POD_ACTIONS))
+    @rule(index=st.integers(0, 30), action=st.sampled_from(REPLICA_POD_ACTIONS))
     def pod_action(self, index: int, action: str) -> None:
         # Only on settled states: there the target's and the model's pods are the same classes, so the
         # index picks an interchangeable pod on both sides (see scenario.view.pod_order). Then settle:
@@ -311,8 +313,38 @@ class WorkloadMachine(RuleBasedStateMachine):
             return
         name = data.draw(st.sampled_from(candidates), label="node")
         self.nodes.remove(name)
+        if name in self.not_ready:
+            self.not_ready.remove(name)
         self.do(NodeLeave(name))
         self.settle_and_compare()
+
+    def virtual_node_health(self) -> bool:
+        # On a real clock a NotReady node costs 300 s of waiting before its pods are evicted (and the
+        # real kubelet's status sync lags the recovery), so only virtual clocks get these steps.
+        caps = self.adapter.capabilities
+        return NODE_OPERATIONS in caps and VIRTUAL_CLOCK in caps
+
+    @precondition(lambda self: self.settled and len(self.nodes) > 1 and self.virtual_node_health())
+    @rule(data=st.data(), status=st.sampled_from([READY_FALSE, READY_UNKNOWN]))
+    def node_not_ready(self, data: st.DataObject, status: str) -> None:
+        # From settled states, on a node holding as many of the workload's pods on both sides, while
+        # they are interchangeable: the node's pods turn not Ready now and are evicted 300 s later,
+        # unless a later step brings the node back (as node_leave, which pods these are must agree).
+        if not self.pods_interchangeable():
+            return
+        candidates = [n for n in self.nodes_holding_as_many() if n not in self.not_ready]
+        if not candidates:
+            return
+        name = data.draw(st.sampled_from(candidates), label="node")
+        self.not_ready.append(name)
+        self.do(SetNodeReady(name, status))
+
+    @precondition(lambda self: bool(self.not_ready))
+    @rule(data=st.data())
+    def node_ready_again(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from(sorted(self.not_ready)), label="node")
+        self.not_ready.remove(name)
+        self.do(SetNodeReady(name, READY_TRUE))
 
 
 def say(text: str) -> None:

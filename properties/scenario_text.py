@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import singledispatch
 
+from kubeprops.scenario.apps_extra import SetNodeReady
 from kubeprops.scenario.ops import (
     Advance,
     CreateDeployment,
@@ -103,6 +104,12 @@ def _(op: NodeJoin) -> str:
 @describe.register
 def _(op: NodeLeave) -> str:
     return f"node {op.name} leaves"
+
+
+@describe.register
+def _(op: SetNodeReady) -> str:
+    state = {"True": "Ready again", "False": "NotReady", "Unknown": "unreachable (Ready=Unknown)"}
+    return f"node {op.name} turns {state.get(op.status, op.status)}"
 
 
 @describe.register

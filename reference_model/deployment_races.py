@@ -33,6 +33,7 @@ from .deployment import DeploymentDecision
 from .deployment_status import NEW_RS_AVAILABLE_REASON, PROGRESSING
 
 Resync = Callable[[DeploymentView], DeploymentDecision]
+Recheck = Callable[[DeploymentDecision], "float | None"]
 
 
 def with_progressing(d: DeploymentView, cond: Condition) -> DeploymentView:
@@ -53,8 +54,10 @@ def step(
     decision: DeploymentDecision,
     alternatives: Iterable[Condition],
     resync: Resync,
+    recheck: Recheck,
 ) -> tuple[frozenset[Condition], tuple[float, ...]]:
-    """Alternatives after one sync of `d` (whose fair outcome is `decision`), and their re-check delays."""
+    """Alternatives after one sync of `d` (whose fair outcome is `decision`), and their re-check delays
+    (`recheck` of each alternative's outcome: the world's rule for which re-checks it keeps)."""
     found: set[Condition] = set()
     requeues: list[float] = []
     for branch, outcome in [(d, decision)] + [(with_progressing(d, c), None) for c in alternatives]:
@@ -64,8 +67,9 @@ def step(
             found.add(kept)
         if branch is not d:
             found.add(outcome.status.condition(PROGRESSING))  # type: ignore[arg-type]
-            if outcome.requeue_after is not None:
-                requeues.append(outcome.requeue_after)
+            after = recheck(outcome)
+            if after is not None:
+                requeues.append(after)
     # an alternative that reads like the model's condition has met it (times aside: they differ by the
     # retry's delay upstream too)
     model = _triple(decision.status.condition(PROGRESSING))

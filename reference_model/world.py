@@ -20,7 +20,14 @@ World semantics (the contract the simulator adapter follows too):
   Ready; `delete` -> graceful deletion; `unready` -> not Ready until a `ready` action (the probe keeps
   failing); `ready` -> Ready now (Running pods only). Every deletion of a bound pod is graceful and the
   kubelet completes it 1 s later; an unbound pod is removed at once. Readiness is left as is while a pod
-  terminates (no count includes terminating pods).
+  terminates (no count includes terminating pods). `crash` -> the container restarts in place:
+  restarts + 1, not Ready, Ready again `ready_after` seconds after the restart (the kubelet's crash-loop
+  back-off is the harness's business and not played).
+* Node health (SetNodeReady): while a node's Ready condition is not True no pod is scheduled there and its
+  pods are not Ready (the node lifecycle controller marks them); each pod there is deleted
+  (gracefully, terminal ones too) DEFAULT_TOLERATION_SECONDS after the node first stopped being Ready,
+  unless it becomes Ready before. When it does, its pods are Ready again at once where their kubelet says
+  so (started `ready_after` ago, or made Ready by a `ready` action), later otherwise.
 * Failed pods stay (not active) until their owner is deleted.
 * Deleting a workload (DeleteWorkload, or history cleanup of a ReplicaSet) removes the object at once and
   deletes its dependents in the background (ReplicaSets at once, pods gracefully).
@@ -46,6 +53,7 @@ from collections.abc import Callable, Iterable
 
 import attrs
 
+from kubeprops.scenario.apps_extra import READY_TRUE, SetNodeReady
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import (
     DEPLOYMENT,
@@ -94,6 +102,13 @@ from .validation import validate_deployment, validate_replicaset
 
 HOSTNAME = "kubernetes.io/hostname"
 GRACE_SECONDS = 1.0
+# Every pod the controllers create tolerates the not-ready / unreachable NoExecute taints for this long:
+# the DefaultTolerationSeconds admission plugin adds the tolerations, the taint eviction controller
+# deletes the pod when the shorter one runs out, counted from the first taint (a later change of taint
+# keeps the eviction scheduled first), and cancels it when the taints go.
+# ref plugin/pkg/admission/defaulttolerationseconds/admission.go,
+# pkg/controller/tainteviction/taint_eviction.go (processPodOnNode)
+DEFAULT_TOLERATION_SECONDS = 300.0
 MAX_ROUNDS = 1000  # controller rounds at one instant before we call it a livelock
 MAX_EVENTS = 100_000  # events one settle processes before giving up
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # ref apimachinery util/rand (alphanums), generateName suffix
@@ -108,6 +123,8 @@ class Kubelet:
     started: float | None = None  # when it was bound and started running
     probe_failing: bool = False  # an `unready` action: no Ready transition until a `ready` action
     delete_at: float | None = None  # when the graceful deletion completes
+    forced: bool = False  # a `ready` action made it Ready whatever its delay (until it crashes)
+    evict_at: float | None = None  # when the taint eviction controller deletes it (its node is not Ready)
 
 
 @attrs.frozen
@@ -202,7 +219,8 @@ def _pods_on(state: WorldState, node: str) -> int:
 
 
 def _pick_node(state: WorldState, selector: Labels) -> str:
-    fits = [n for n in state.nodes if set(selector) <= set(n.labels)]
+    # a node that is not Ready carries a not-ready / unreachable NoSchedule taint no pod here tolerates
+    fits = [n for n in state.nodes if set(selector) <= set(n.labels) and n.ready_status == READY_TRUE]
     if not fits:
         return ""
     return min(fits, key=lambda n: (_pods_on(state, n.name), n.name)).name
@@ -229,27 +247,39 @@ def _kubelet_step(state: WorldState) -> WorldState:
     gone = {n for n, f in facts.items() if f.delete_at is not None and f.delete_at <= state.now}
     if gone:
         state = _remove_pods(state, gone)
+    evicted = [p.name for p in state.pods if _evicted(p, state.facts().get(p.name), state.now)]
+    if evicted:
+        state = _delete_pods(state, evicted)
     for pod in sorted(
         (p for p in state.pods if p.phase == PENDING and not p.node), key=lambda p: (p.created, p.name)
     ):
         state = _bind(state, pod, _selector_of(state, pod))
     for pod in state.pods:
-        if _turns_ready(pod, state.facts().get(pod.name), state.now):
+        at = _pod_ready_time(state, pod, state.facts())
+        if at is not None and at <= state.now:
             state = _set_ready(state, pod, True)
     return state
 
 
-def _ready_time(pod: PodView, fact: Kubelet | None) -> float | None:
+def _evicted(pod: PodView, fact: Kubelet | None, now: float) -> bool:
+    return fact is not None and fact.evict_at is not None and fact.evict_at <= now and not pod.deleting
+
+
+def _node_ready(state: WorldState, name: str) -> bool:
+    node = _find(state.nodes, name)
+    return node is not None and node.ready_status == READY_TRUE
+
+
+def _ready_time(pod: PodView, fact: Kubelet | None, node_ready: bool = True) -> float | None:
     if fact is None or fact.started is None or fact.ready_after is None or fact.probe_failing:
         return None
-    if pod.ready or pod.deleting or pod.phase != RUNNING:
+    if pod.ready or pod.deleting or pod.phase != RUNNING or not node_ready:
         return None
     return fact.started + fact.ready_after
 
 
-def _turns_ready(pod: PodView, fact: Kubelet | None, now: float) -> bool:
-    at = _ready_time(pod, fact)
-    return at is not None and at <= now
+def _pod_ready_time(state: WorldState, pod: PodView, facts: dict[str, Kubelet]) -> float | None:
+    return _ready_time(pod, facts.get(pod.name), _node_ready(state, pod.node))
 
 
 def _set_ready(state: WorldState, pod: PodView, ready: bool) -> WorldState:
@@ -410,7 +440,9 @@ def _sync_deployment(state: WorldState, name: str, release: Release) -> WorldSta
         return deployment.sync(view, state.replicasets, state.pods, state.now, release=release)
 
     decision = resync(d)
-    alternatives, requeues = deployment_races.step(d, decision, state.alternatives_of(name), resync)
+    alternatives, requeues = deployment_races.step(
+        d, decision, state.alternatives_of(name), resync, _progress_recheck
+    )
     state = _apply_deployment_decision(state, d, decision)
     for after in requeues:
         state = _add_timer(state, after, TIMER_DEPLOYMENT, name)
@@ -449,7 +481,8 @@ def next_event(state: WorldState) -> float | None:
     facts = state.facts()
     times = [t for t, _, _ in state.timers]
     times += [f.delete_at for f in facts.values() if f.delete_at is not None]
-    times += [t for p in state.pods if (t := _ready_time(p, facts.get(p.name))) is not None]
+    times += [f.evict_at for f in facts.values() if f.evict_at is not None]
+    times += [t for p in state.pods if (t := _pod_ready_time(state, p, facts)) is not None]
     later = [t for t in times if t > state.now]
     return min(later) if later else None
 
@@ -507,8 +540,10 @@ def settle(
 
 def _kubelet_due(state: WorldState, at: float) -> bool:
     facts = state.facts()
-    return any(f.delete_at == at for f in facts.values()) or any(
-        _ready_time(p, facts.get(p.name)) == at for p in state.pods
+    return (
+        any(f.delete_at == at for f in facts.values())
+        or any(_evicted(p, facts.get(p.name), at) for p in state.pods)
+        or any(_pod_ready_time(state, p, facts) == at for p in state.pods)
     )
 
 
@@ -691,8 +726,46 @@ def _pod_action(state: WorldState, op: PodAction) -> WorldState:
         return _delete_pods(state, [pod.name])
     if pod.phase != RUNNING:
         return state
-    facts[pod.name] = attrs.evolve(facts[pod.name], probe_failing=op.action == "unready")
-    return _set_ready(_with_facts(state, facts), pod, op.action == "ready")
+    if op.action == "crash":
+        facts[pod.name] = attrs.evolve(facts[pod.name], started=state.now, forced=False)
+        crashed = attrs.evolve(pod, restarts=pod.restarts + 1)
+        return _set_ready(
+            _with_facts(attrs.evolve(state, pods=_put(state.pods, crashed)), facts), crashed, False
+        )
+    ready = op.action == "ready"
+    fact = facts[pod.name]
+    facts[pod.name] = attrs.evolve(fact, probe_failing=not ready, forced=ready or fact.forced)
+    state = _with_facts(state, facts)
+    # a pod on a node that is not Ready stays not Ready (the node lifecycle controller marked it)
+    return _set_ready(state, pod, ready and _node_ready(state, pod.node))
+
+
+def _set_node_ready(state: WorldState, op: SetNodeReady) -> WorldState:
+    node = _find(state.nodes, op.name)
+    if node is None or node.ready_status == op.status:
+        return state
+    state = attrs.evolve(
+        state,
+        nodes=_put(state.nodes, attrs.evolve(node, ready_status=op.status, ready=op.status == READY_TRUE)),
+    )
+    facts = state.facts()
+    for pod in (p for p in state.pods if p.node == op.name):
+        fact = facts[pod.name]
+        if op.status != READY_TRUE:
+            evict_at = fact.evict_at if fact.evict_at is not None else state.now + DEFAULT_TOLERATION_SECONDS
+            facts[pod.name] = attrs.evolve(fact, evict_at=None if pod.deleting else evict_at)
+            state = _set_ready(_with_facts(state, facts), pod, False)
+            continue
+        facts[pod.name] = attrs.evolve(fact, evict_at=None)
+        state = _with_facts(state, facts)
+        due = _ready_time(pod, fact)
+        if (
+            pod.phase == RUNNING
+            and not fact.probe_failing
+            and (fact.forced or (due is not None and due <= state.now))
+        ):
+            state = _set_ready(state, pod, True)
+    return state
 
 
 def _node_join(state: WorldState, op: NodeJoin) -> WorldState:
@@ -720,4 +793,5 @@ _HANDLERS: dict[type, Callable[[WorldState, object], WorldState]] = {
     PodAction: _pod_action,
     NodeJoin: _node_join,
     NodeLeave: _node_leave,
+    SetNodeReady: _set_node_ready,
 }

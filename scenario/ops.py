@@ -83,6 +83,10 @@ POD_DELETE = "delete"  # someone deletes the pod (graceful; the kubelet finishes
 POD_UNREADY = "unready"  # the readiness probe starts failing, and keeps failing
 POD_READY = "ready"  # the readiness probe passes again
 POD_ACTIONS = (POD_FAIL, POD_DELETE, POD_UNREADY, POD_READY)
+# the container crashes and the kubelet restarts it in place (restartCount + 1, phase stays Running): not
+# Ready until the template's ready_after has passed again. ReplicaSet and Deployment pods only, for now.
+POD_CRASH = "crash"
+REPLICA_POD_ACTIONS = (*POD_ACTIONS, POD_CRASH)
 
 
 @attrs.frozen

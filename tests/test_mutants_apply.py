@@ -115,6 +115,16 @@ def recreate_overlap():
     return any(overlaps)
 
 
+def crashed_pod_survives_scale_down():
+    sim = simulator()
+    sim.apply(CreateReplicaSet("rs", replicaset(3)))
+    sim.settle(30)
+    sim.apply(PodAction("ReplicaSet", "rs", 1, "crash"))  # the pod the uid tie-break would keep
+    sim.apply(Scale("ReplicaSet", "rs", 1))
+    sim.settle(30)
+    return [p.restarts for p in sim.observe().pods if p.active]
+
+
 # mutant -> (scenario, clean outcome, mutant outcome)
 CASES = {
     "surge-rounded-down": (max_replicas_annotation, "13", "12"),
@@ -131,6 +141,7 @@ CASES = {
     "min-ready-inclusive": (available_at_exactly_min_ready, 0, 1),
     "terminating-counted-active": (replacement_while_terminating, 2, 1),
     "recreate-overlaps": (recreate_overlap, False, True),
+    "restarts-ignored-in-ranking": (crashed_pod_survives_scale_down, [0], [1]),
 }
 
 CASES.update(JOB_CASES)

@@ -243,6 +243,7 @@ class SimulatorAdapter(AppsOperations, BatchOperations):
             ops.POD_FAIL: kubelet.fail,
             ops.POD_UNREADY: kubelet.make_unready,
             ops.POD_READY: kubelet.make_ready,
+            ops.POD_CRASH: kubelet.crash,
         }
         actions[op.action](pod)
 

@@ -169,8 +169,41 @@ def validate_deployment(obj: Obj, old: Obj | None = None) -> None:
         )
 
 
-DEFAULTERS = {"Deployment": default_deployment, "ReplicaSet": default_replicaset}
-VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset}
+NOT_READY_TAINT, UNREACHABLE_TAINT = "node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"
+DEFAULT_TOLERATION_SECONDS = 300
+
+
+def default_toleration_seconds(obj: Obj) -> None:
+    """The DefaultTolerationSeconds admission plugin (on by default): a pod that does not tolerate the
+    not-ready / unreachable NoExecute taints gets 300 s tolerations of each, so the taint eviction
+    controller deletes it 300 s after its node stops being Ready, not at once. Daemon pods already
+    tolerate both forever (their controller adds that), so they get nothing.
+    ref: plugin/pkg/admission/defaulttolerationseconds/admission.go (Admit)"""
+    tolerations = obj["spec"].setdefault("tolerations", [])
+    for key in (NOT_READY_TAINT, UNREACHABLE_TAINT):
+        if not any(
+            t.get("key", "") in (key, "") and t.get("effect", "") in ("NoExecute", "") for t in tolerations
+        ):
+            tolerations.append(
+                {
+                    "key": key,
+                    "operator": "Exists",
+                    "effect": "NoExecute",
+                    "tolerationSeconds": DEFAULT_TOLERATION_SECONDS,
+                }
+            )
+
+
+def _no_validation(obj: Obj, old: Obj | None = None) -> None:
+    """Pods are written by controllers and the harness only; their admission is the defaulting above."""
+
+
+DEFAULTERS = {
+    "Deployment": default_deployment,
+    "ReplicaSet": default_replicaset,
+    "Pod": default_toleration_seconds,
+}
+VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset, "Pod": _no_validation}
 
 # The apps kinds' admission lives in its own module, which builds on the helpers above.
 from .admission_apps import default_daemonset, validate_daemonset  # noqa: E402

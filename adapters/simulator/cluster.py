@@ -27,7 +27,7 @@ from .faults import FaultPlan
 from .gc import GarbageCollector, PodGarbageCollector
 from .informer import Informer
 from .kubelet import Kubelet
-from .node_lifecycle import NodeLifecycle
+from .node_lifecycle import EVICT, NodeLifecycle
 from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
@@ -100,7 +100,7 @@ class Cluster:
         self.daemonset_informer = Informer("daemonset", (DAEMONSET, CONTROLLER_REVISION, POD, NODE))
         self.store.watch(self.daemonset_informer.on_watch)
         self.daemonsets = DaemonSetController(self.client, self.daemonset_informer, self.clock)
-        self.node_lifecycle = NodeLifecycle(self.store)
+        self.node_lifecycle = NodeLifecycle(self.store, self.clock)
         self.scheduler = Scheduler(self.store)
         self.kubelets: dict[str, Kubelet] = {}
         self._actors: list[Actor] | None = None
@@ -215,6 +215,8 @@ class Cluster:
                 kubelet.queue(timer[2], timer[3], timer[4])
         elif kind == "pod-gc":
             self.pod_gc.node_expired(timer[1])
+        elif kind == EVICT:
+            self.node_lifecycle.evict_due(timer[1], timer[2])
 
     def _fire_next_instant(self, limit: float) -> bool:
         when = self.clock.next_timer()
@@ -264,6 +266,8 @@ class Cluster:
         if timer[0] == "kubelet":
             pod = self.store.get(POD, timer[3])
             return pod is not None and pod["metadata"]["uid"] == timer[4] and timer[1] in self.kubelets
+        if timer[0] == EVICT:
+            return self.node_lifecycle.eviction_scheduled(timer[2])
         if timer[0] == "pod-gc":  # ... and only while pods are still bound to the gone node
             gone = self.store.get(NODE, timer[1]) is None
             return gone and any(p["spec"].get("nodeName") == timer[1] for p in self.store.list(POD))

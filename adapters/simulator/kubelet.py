@@ -2,8 +2,10 @@
 
 A bound pod turns Running at once; it turns Ready `kubeprops.io/ready-after` seconds later (at once
 for 0, never for `never`). A pod with a deletionTimestamp is removed when the grace period is over.
-World actions (fail / unready / ready) rewrite the pod status the way a failing container or
-readiness probe would. No restarts, no probes beyond that, no resource accounting.
+World actions (fail / unready / ready / crash) rewrite the pod status the way a failing container,
+readiness probe or crashing container would. A crash restarts the container at once (restartCount + 1);
+the pod turns Ready again `ready-after` seconds after the restart. The kubelet's crash-loop back-off is
+not played: the kubelet is part of the harness here, not of what is checked. No resource accounting.
 """
 
 from __future__ import annotations
@@ -23,6 +25,16 @@ REFRESH = "refresh"  # re-derive readiness after the node's Ready condition chan
 def ready_after(pod: Obj) -> float | None:
     raw = (pod["metadata"].get("annotations") or {}).get(READY_AFTER, "0")
     return None if raw == NEVER else float(raw)
+
+
+def container_started(pod: Obj) -> float | None:
+    """When the pod's (only) container last started: its running state, else the pod's startTime."""
+    status = pod.get("status") or {}
+    for container in status.get("containerStatuses") or ():
+        started = ((container.get("state") or {}).get("running") or {}).get("startedAt")
+        if started:
+            return parse_time(started)
+    return parse_time(status["startTime"]) if status.get("startTime") else None
 
 
 def set_condition(status: Obj, type_: str, value: bool, now: float) -> None:
@@ -119,11 +131,19 @@ class Kubelet:
             uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
             self.clock.call_after(delay, ("kubelet", self.node, READY, name, uid))
 
+    def _ready_due(self, pod: Obj) -> bool:
+        """Whether the running container has been up `ready-after` seconds (a crash restarts the count)."""
+        delay = ready_after(pod)
+        started = container_started(pod)
+        # timestamps are exact to the nanosecond; the clock's float sums are not
+        return delay is not None and started is not None and started + delay <= self.clock.now + 1e-6
+
     def _become_ready(self, pod: Obj) -> None:
         if (
             pod["metadata"]["uid"] in self.probe_failing
             or (pod.get("status") or {}).get("phase") != "Running"
             or not self.node_ready
+            or not self._ready_due(pod)  # a timer set before a crash
         ):
             return
         self.set_ready(pod, True)
@@ -146,10 +166,7 @@ class Kubelet:
 
     def _refresh(self, pod: Obj) -> None:
         status = pod.get("status") or {}
-        delay = ready_after(pod)
-        started = status.get("startTime")
-        due = delay is not None and started is not None and parse_time(started) + delay <= self.clock.now
-        due = due or pod["metadata"]["uid"] in self.forced_ready
+        due = self._ready_due(pod) or pod["metadata"]["uid"] in self.forced_ready
         want = (
             self.node_ready
             and status.get("phase") == "Running"
@@ -186,6 +203,30 @@ class Kubelet:
         self.forced_ready.add(pod["metadata"]["uid"])
         if (pod.get("status") or {}).get("phase") == "Running" and self.node_ready:
             self.set_ready(pod, True)
+
+    def crash(self, pod: Obj) -> None:
+        """The container crashes and is restarted in place: not Ready until `ready-after` seconds later."""
+        if (pod.get("status") or {}).get("phase") != "Running":
+            return
+        uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
+        self.forced_ready.discard(uid)
+        now = self.clock.now
+        status = clone(pod["status"])
+        set_condition(status, "ContainersReady", False, now)
+        set_condition(status, "Ready", False, now)
+        for container in status.get("containerStatuses") or ():
+            container.update(
+                ready=False,
+                restartCount=container.get("restartCount", 0) + 1,
+                state={"running": {"startedAt": format_time(now)}},
+                lastState={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": format_time(now)}},
+            )
+        self._write(pod, status)
+        delay = ready_after(pod)
+        if delay == 0:  # ready again within this instant, as a pod that starts Ready
+            self.queue(READY, name, uid)
+        elif delay is not None:
+            self.clock.call_after(delay, ("kubelet", self.node, READY, name, uid))
 
     # ------------------------------------------------------------ Job pods (batch)
 

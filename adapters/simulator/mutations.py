@@ -77,6 +77,10 @@ def _old_pods_never_running(new_rs: Obj | None, old_rss: list[Obj], pod_map: dic
     return False
 
 
+def _restarts_ignored(a: Obj, b: Obj, now: float) -> bool | None:
+    return None
+
+
 ORIGINAL_CLEANUP_HISTORY = sync.cleanup_history
 
 MUTATIONS: dict[str, tuple[Patch, ...]] = {
@@ -90,6 +94,7 @@ MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "min-ready-inclusive": ((common, "is_pod_available", _available_inclusive),),
     "terminating-counted-active": ((common, "is_pod_active", _terminating_active),),
     "recreate-overlaps": ((recreate, "old_pods_running", _old_pods_never_running),),
+    "restarts-ignored-in-ranking": ((rs_controller, "compare_restarts", _restarts_ignored),),
 }
 
 # The Job controller's bugs live with their own module.
