@@ -11,6 +11,7 @@ and syncs interleave; a given seed always produces the same run.
 from __future__ import annotations
 
 import copy
+import heapq
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
@@ -71,6 +72,40 @@ class _Delivery:
             self.informer.deliver_one()
 
 
+class _Kubelets:
+    """Every kubelet as one actor (seed 0): the first by node name with work runs one step. A heap of the
+    nodes that were given work spares a scan of every kubelet per step (thousands of nodes)."""
+
+    name = "kubelets"
+
+    def __init__(self, kubelets: dict[str, Kubelet]) -> None:
+        self.kubelets = kubelets
+        self._heap: list[str] = []
+        self._queued: set[str] = set()
+
+    def notify(self, node: str) -> None:
+        if node not in self._queued:
+            self._queued.add(node)
+            heapq.heappush(self._heap, node)
+
+    def _top(self) -> Kubelet | None:
+        while self._heap:
+            kubelet = self.kubelets.get(self._heap[0])
+            if kubelet is not None and kubelet.pending:
+                return kubelet
+            self._queued.discard(heapq.heappop(self._heap))
+        return None
+
+    @property
+    def pending(self) -> bool:
+        return self._top() is not None
+
+    def run_one(self) -> None:
+        kubelet = self._top()
+        assert kubelet is not None
+        kubelet.run_one()
+
+
 class Cluster:
     def __init__(
         self,
@@ -103,6 +138,7 @@ class Cluster:
         self.node_lifecycle = NodeLifecycle(self.store, self.clock)
         self.scheduler = Scheduler(self.store)
         self.kubelets: dict[str, Kubelet] = {}
+        self._kubelet_board = _Kubelets(self.kubelets)
         self._actors: list[Actor] | None = None
         self.store.watch(self._route_to_kubelet)
         self.gc = GarbageCollector(self.store)
@@ -125,7 +161,8 @@ class Cluster:
     ) -> Obj:
         """Register a node; `manifest` (a whole Node, e.g. with taints) replaces the plain one."""
         items = labels.items() if isinstance(labels, Mapping) else labels
-        self.kubelets[name] = Kubelet(name, self.store, self.clock)
+        self.kubelets[name] = kubelet = Kubelet(name, self.store, self.clock)
+        kubelet.on_work = self._kubelet_board.notify
         self._actors = None
         return self.store.create(NODE, manifest or node_manifest(name, tuple(items), self.node_capacity))
 
@@ -157,11 +194,14 @@ class Cluster:
                 _Delivery(self.job_informer, batch),
                 self.jobs,
                 self.ttl_after_finished,
-                _Delivery(self.daemonset_informer, batch),
-                self.daemonsets,
                 self.node_lifecycle,
                 self.scheduler,
-                *(self.kubelets[name] for name in sorted(self.kubelets)),
+                # seed 0: the first kubelet by name with work; otherwise each is an actor of its own
+                *((self._kubelet_board,) if batch else (self.kubelets[n] for n in sorted(self.kubelets))),
+                # after the scheduler and kubelets: one DaemonSet sync sees a whole wave of bindings and
+                # starts (a sync walks every node, so one sync per pod event would be quadratic in nodes)
+                _Delivery(self.daemonset_informer, batch),
+                self.daemonsets,
                 self.gc,
                 self.pod_gc,
             ]

@@ -11,6 +11,7 @@ not played: the kubelet is part of the harness here, not of what is checked. No 
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from kubeprops.adapters.kube_objects import NEVER, READY_AFTER, format_time, parse_time
 
@@ -64,6 +65,7 @@ class Kubelet:
         # lifecycle controller marks them so); once it is True again they are Ready when due.
         self.node_ready = True
         self.forced_ready: set[str] = set()  # pods a `ready` action made Ready whatever their delay
+        self.on_work: Callable[[str], None] | None = None  # told this node's name when work arrives
 
     @property
     def pending(self) -> bool:
@@ -87,11 +89,16 @@ class Kubelet:
             return
         if uid not in self._seen and (pod.get("status") or {}).get("phase", "Pending") == "Pending":
             self._seen.add(uid)
-            self.work.append((START, meta["name"], uid))
+            self._push((START, meta["name"], uid))
 
     def queue(self, action: str, name: str, uid: str) -> None:
         if self.alive:
-            self.work.append((action, name, uid))
+            self._push((action, name, uid))
+
+    def _push(self, item: tuple[str, str, str]) -> None:
+        self.work.append(item)
+        if self.on_work is not None:
+            self.on_work(self.node)
 
     def run_one(self) -> None:
         action, name, uid = self.work.popleft()

@@ -91,6 +91,28 @@ def matches_node_affinity(pod_spec: Obj, node: Obj) -> bool:
     return any(_term(t, node) for t in required.get("nodeSelectorTerms") or ())
 
 
+def named_nodes(pod_spec: Obj) -> set[str] | None:
+    """The only nodes the required node affinity can match, when every term names them by
+    `metadata.name In` (a daemon pod's pin): the scheduler's NodeAffinity PreFilter narrows its search
+    to them instead of filtering every node. None when the affinity names no nodes.
+    ref: pkg/scheduler/framework/plugins/nodeaffinity/node_affinity.go (PreFilter, getPreFilterNodeNames)"""
+    required = ((pod_spec.get("affinity") or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    )
+    terms = (required or {}).get("nodeSelectorTerms") or ()
+    names: set[str] = set()
+    for term in terms:
+        pins = [
+            set(r.get("values") or ())
+            for r in term.get("matchFields") or ()
+            if r["key"] == "metadata.name" and r["operator"] == "In"
+        ]
+        if not pins:
+            return None
+        names |= set.intersection(*pins)
+    return names if terms else None
+
+
 def taints_of(node: Obj) -> list[Obj]:
     return list((node.get("spec") or {}).get("taints") or ())
 

@@ -24,6 +24,9 @@ class Scheduler:
         self.store = store
         self._queue: dict[str, None] = {}  # insertion-ordered set of pod names
         self._waiting: dict[str, None] = {}
+        # non-terminal bound pods per node, kept from the watch (a recount per pod is quadratic)
+        self._bound: dict[str, str] = {}  # pod name -> node
+        self._load: dict[str, int] = {}
         store.watch(self.on_watch)
 
     @property
@@ -36,7 +39,19 @@ class Scheduler:
         elif event.kind == POD:
             self._on_pod(event)
 
+    def _count(self, event: WatchEvent) -> None:
+        name, pod = event.obj["metadata"]["name"], event.obj
+        node = pod["spec"].get("nodeName")
+        counts = event.type != DELETED and node and (pod.get("status") or {}).get("phase") not in TERMINAL
+        before = self._bound.pop(name, None)
+        if before is not None:
+            self._load[before] -= 1
+        if counts:
+            self._bound[name] = node
+            self._load[node] = self._load.get(node, 0) + 1
+
     def _on_pod(self, event: WatchEvent) -> None:
+        self._count(event)
         name, pod = event.obj["metadata"]["name"], event.obj
         if event.type == DELETED or pod["metadata"].get("deletionTimestamp") or pod["spec"].get("nodeName"):
             self._queue.pop(name, None)
@@ -70,20 +85,20 @@ class Scheduler:
 
     def pick_node(self, pod: Obj) -> str | None:
         load = self._pods_per_node()
+        names = node_fit.named_nodes(pod["spec"])
+        if names is None:
+            nodes = self.store.list(NODE)
+        else:  # a pinned pod: only the named nodes can fit
+            nodes = [n for n in map(lambda name: self.store.get(NODE, name), sorted(names)) if n is not None]
         feasible = [
             (load.get(node["metadata"]["name"], 0), node["metadata"]["name"])
-            for node in self.store.list(NODE)
+            for node in nodes
             if node_fit.fits(pod["spec"], node) and load.get(node["metadata"]["name"], 0) < _capacity(node)
         ]
         return min(feasible)[1] if feasible else None
 
     def _pods_per_node(self) -> dict[str, int]:
-        load: dict[str, int] = {}
-        for pod in self.store.list(POD):
-            node = pod["spec"].get("nodeName")
-            if node and (pod.get("status") or {}).get("phase") not in TERMINAL:
-                load[node] = load.get(node, 0) + 1
-        return load
+        return self._load
 
     def _mark_unschedulable(self, pod: Obj) -> None:
         status = clone(pod.get("status") or {})
