@@ -183,3 +183,9 @@ from .admission_batch import default_job, validate_job  # noqa: E402
 
 DEFAULTERS["Job"] = default_job
 VALIDATORS["Job"] = validate_job
+
+# apps/v1 StatefulSets: their own module as well.
+from .admission_statefulset import default_statefulset, validate_statefulset  # noqa: E402
+
+DEFAULTERS["StatefulSet"] = default_statefulset
+VALIDATORS["StatefulSet"] = validate_statefulset

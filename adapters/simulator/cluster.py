@@ -22,13 +22,25 @@ from .controllers.daemonset import DaemonSetController
 from .controllers.deployment import DeploymentController
 from .controllers.job import JobController
 from .controllers.replicaset import ReplicaSetController
+from .controllers.statefulset import StatefulSetController
 from .controllers.ttl import TTLAfterFinishedController
 from .faults import FaultPlan
 from .gc import GarbageCollector, PodGarbageCollector
 from .informer import Informer
 from .kubelet import Kubelet
 from .node_lifecycle import NodeLifecycle
-from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
+from .objects import (
+    CONTROLLER_REVISION,
+    DAEMONSET,
+    DEPLOYMENT,
+    JOB,
+    NODE,
+    POD,
+    PVC,
+    REPLICASET,
+    STATEFULSET,
+    Obj,
+)
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
 from .tracing import SyncTracer
@@ -100,6 +112,9 @@ class Cluster:
         self.daemonset_informer = Informer("daemonset", (DAEMONSET, CONTROLLER_REVISION, POD, NODE))
         self.store.watch(self.daemonset_informer.on_watch)
         self.daemonsets = DaemonSetController(self.client, self.daemonset_informer, self.clock)
+        self.statefulset_informer = Informer("statefulset", (STATEFULSET, CONTROLLER_REVISION, POD, PVC))
+        self.store.watch(self.statefulset_informer.on_watch)
+        self.statefulsets = StatefulSetController(self.client, self.statefulset_informer, self.clock)
         self.node_lifecycle = NodeLifecycle(self.store)
         self.scheduler = Scheduler(self.store)
         self.kubelets: dict[str, Kubelet] = {}
@@ -159,6 +174,8 @@ class Cluster:
                 self.ttl_after_finished,
                 _Delivery(self.daemonset_informer, batch),
                 self.daemonsets,
+                _Delivery(self.statefulset_informer, batch),
+                self.statefulsets,
                 self.node_lifecycle,
                 self.scheduler,
                 *(self.kubelets[name] for name in sorted(self.kubelets)),
@@ -208,6 +225,7 @@ class Cluster:
             batch = {c.name: c for c in (self.jobs, self.ttl_after_finished)}
             controller = batch.get(timer[1], controller)
             controller = self.daemonsets if timer[1] == self.daemonsets.name else controller
+            controller = self.statefulsets if timer[1] == self.statefulsets.name else controller
             controller.queue.add(timer[2])
         elif kind == "kubelet":
             kubelet = self.kubelets.get(timer[1])
