@@ -25,7 +25,7 @@ from hypothesis.stateful import initialize, precondition, rule
 
 from kubeprops.adapters.protocol import NODE_OPERATIONS, POD_FAULTS
 from kubeprops.scenario import apps_extra as a
-from kubeprops.scenario.ops import POD_ACTIONS
+from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 
 from .apps_machine import AppsMachine
@@ -187,18 +187,32 @@ class StatefulSetMachine(AppsMachine):
     def set_retention(self, policy: a.PersistentVolumeClaimRetentionPolicy) -> None:
         self.do(a.SetPVCRetentionPolicy(self.name, policy))
 
+    def _bound_ordinals(self) -> list[int]:
+        """Ordinals of live pods bound to a node: an unbound pod has no kubelet to fail it or flip a probe."""
+        mine = [p for p in self.adapter.observe().pods if p.owner and p.owner.kind == a.STATEFULSET]
+        return sorted(_ordinal(p.name) for p in mine if p.node and not p.deleting)
+
     @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
-    @rule(data=st.data(), action=st.sampled_from(POD_ACTIONS))
+    @rule(data=st.data(), action=st.sampled_from([POD_FAIL, POD_DELETE]))
     def pod_action(self, data: st.DataObject, action: str) -> None:
-        # On settled states (how fast a replacement comes races with the next edit), and only on pods bound to
-        # a node: an unbound pod has no kubelet to fail it or flip its probe.
-        view = self.last_view
-        bound = sorted(_ordinal(p.name) for p in view.pods if p.node and not p.deleting) if view else []
-        if not bound:
-            return
-        ordinal = data.draw(st.sampled_from(bound), label="ordinal")
-        self.do(a.StatefulPodAction(self.name, ordinal, action))
-        self.settle_and_compare()
+        # On settled states, then settle: how fast a replacement comes races with the next edit.
+        bound = self._bound_ordinals()
+        if bound:
+            self.do(
+                a.StatefulPodAction(self.name, data.draw(st.sampled_from(bound), label="ordinal"), action)
+            )
+            self.settle_and_compare()
+
+    @precondition(lambda self: POD_FAULTS in self.adapter.capabilities)
+    @rule(data=st.data(), action=st.sampled_from([POD_UNREADY, POD_READY]))
+    def probe(self, data: st.DataObject, action: str) -> None:
+        # Readiness probes of one or two pods flip (a shared dependency failing), at any time: two unhealthy
+        # pods are what OrderedReady's scale-down order is about.
+        bound = self._bound_ordinals()
+        if bound:
+            ordinals = st.lists(st.sampled_from(bound), min_size=1, max_size=2, unique=True)
+            for ordinal in data.draw(ordinals, label="ordinals"):
+                self.do(a.StatefulPodAction(self.name, ordinal, action))
 
     @precondition(lambda self: len(self.nodes) < MAX_NODES and _can_change_nodes(self))
     @rule(zone=st.sampled_from([{}, {"zone": "a"}]), cordoned=st.booleans())

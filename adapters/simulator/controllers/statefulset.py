@@ -4,7 +4,8 @@ Modelled: revisions (`statefulset_history`), the update pass (`statefulset_contr
 Parallel, ordinals.start, partition, maxUnavailable, OnDelete, failed-pod replacement, scale-down from the
 highest ordinal), claims per volumeClaimTemplate with retention-policy owner references (the garbage
 collector deletes a claim whose owner is gone), status (completeRollingUpdate, written only when it
-changed), the minReadySeconds re-syncs. Pods are claimed by controller reference and `<set>-<n>` name.
+changed), the minReadySeconds re-syncs (only while a pod is maturing; see `_maturing`). Pods are
+claimed by controller reference and `<set>-<n>` name.
 Not modelled: adoption / release of orphans (the simulator creates none), hash collisions, events,
 UpdateStatefulPod identity repairs (pods are never edited by anyone else here).
 ref: pkg/controller/statefulset/stateful_set.go (addPod, updatePod, deletePod, sync, syncStatefulSet,
@@ -113,8 +114,17 @@ def sync_statefulset(ctrl: StatefulSetController, key: str) -> None:
         # ref stateful_set_control.go (UpdateStatefulSet): history is truncated on success and on error
         history.truncate_history(ctrl.client, sts, pods, revisions, revs)
     mrs = sts["spec"].get("minReadySeconds", 0)
-    if mrs > 0 and counts["availableReplicas"] != sts["spec"]["replicas"]:
+    if mrs > 0 and counts["availableReplicas"] != sts["spec"]["replicas"] and _maturing(ctrl, pods, mrs):
         ctrl.queue.add_after(key, mrs)  # ref stateful_set.go (syncStatefulSet)
+
+
+def _maturing(ctrl: StatefulSetController, pods: list[Obj], mrs: int) -> bool:
+    """Whether some pod is Ready but not yet Available. Deviation: upstream re-syncs every minReadySeconds
+    while availableReplicas != replicas, even when no pod can become Available by time alone (a pod that
+    never turns Ready); those syncs change nothing, and skipping them keeps a stalled set quiet in virtual
+    time instead of waking it every few seconds for ever."""
+    now = ctrl.clock.now
+    return any(common.is_pod_ready(p) and not common.is_pod_available(p, mrs, now) for p in pods)
 
 
 def complete_rolling_update(sts: Obj, status: Obj) -> None:
