@@ -14,8 +14,13 @@ import attrs
 from .spec import DeploymentSpec, Labels, PodTemplate
 
 if TYPE_CHECKING:  # apps_extra imports this module; its classes only annotate fields here
-    from .apps_extra import ControllerRevisionView, DaemonSetView, Taint
-    from .apps_extra import PersistentVolumeClaimView, StatefulSetView
+    from .apps_extra import (
+        ControllerRevisionView,
+        DaemonSetView,
+        PersistentVolumeClaimView,
+        StatefulSetView,
+        Taint,
+    )
     from .batch import CronJobView, JobPodView, JobView  # batch imports this module too
 
 POD_TEMPLATE_HASH = "pod-template-hash"
