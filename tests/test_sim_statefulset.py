@@ -259,3 +259,16 @@ def test_settled_state_matches_the_model(sim, name):
     model, settled = apps_world.settle(model, horizon=3600)
     assert settled and sim.settle(3600).settled
     assert summarize_statefulsets(apps_view(sim.observe())) == summarize_statefulsets(apps_world.view(model))
+
+
+def test_a_negative_current_replicas_is_never_stored(sim):
+    # The update deletion of a pod at neither revision drops currentReplicas below 0; the API server's status
+    # validation rejects that write and the controller retries (ref validation.go ValidateStatefulSetStatus).
+    seen: list[int] = []
+    two = a.StatefulSetUpdateStrategy(rolling_update=a.StatefulSetRollingUpdate(0, IntOrPercent(2)))
+    run(sim, create(1, pod_management_policy=a.PARALLEL, update_strategy=two))
+    run(sim, a.UpdateAppsTemplate(a.STATEFULSET, "db", template("app:v2", ready_after=None)))
+    sim.cluster.on_change = lambda: seen.extend(s.status.current_replicas for s in sim.observe().statefulsets)
+    view = run(sim, a.UpdateAppsTemplate(a.STATEFULSET, "db", template("app:v3", ready_after=None)))
+    assert seen and min(seen) >= 0
+    assert pods(view) == {"db-0": "app:v3"}

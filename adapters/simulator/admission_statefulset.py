@@ -104,5 +104,14 @@ def validate_statefulset(obj: Obj, old: Obj | None = None) -> None:
         )
 
 
+def validate_statefulset_status(obj: Obj) -> None:
+    """Every count non-negative: a controller writing currentReplicas -1 (it decrements once per update
+    deletion, whatever the deleted pod's revision) is rejected and retries on its next sync."""
+    # ref validation.go (ValidateStatefulSetStatus): ValidateNonnegativeField on each count
+    status = obj.get("status") or {}
+    for key in ("replicas", "readyReplicas", "currentReplicas", "updatedReplicas", "availableReplicas"):
+        base._non_negative(status.get(key, 0), f"status.{key}")
+
+
 def _frozen(spec: Obj) -> Obj:
     return {k: v for k, v in spec.items() if k not in MUTABLE}
