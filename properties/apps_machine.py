@@ -49,9 +49,11 @@ def apps_view(view: ClusterView) -> AppsClusterView:
     )
     return AppsClusterView(
         now=view.now,
+        statefulsets=view.statefulsets,
         daemonsets=view.daemonsets,
         revisions=view.controller_revisions,
         pods=view.pods,
+        claims=view.claims,
         nodes=nodes,
     )
 
@@ -193,10 +195,14 @@ class AppsMachine(RuleBasedStateMachine):
         observed = self.adapter.observe()
         self.on_state(observed)
         if cfg.check == SETTLED and not self.unknown:
-            self._compare(summarize(apps_view(observed)))
+            self._compare(self.summary(apps_view(observed)))
 
-    def _compare(self, observed: tuple[DaemonSetSummary, ...]) -> None:
-        allowed = [summarize(apps_world.view(m)) for m in self.models]
+    def summary(self, view: AppsClusterView) -> tuple[object, ...]:
+        """What a settled state must agree on (the StatefulSet machine overrides it)."""
+        return summarize(view)
+
+    def _compare(self, observed: tuple[object, ...]) -> None:
+        allowed = [self.summary(apps_world.view(m)) for m in self.models]
         if observed in allowed:
             return
         lines = [

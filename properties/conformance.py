@@ -27,6 +27,7 @@ from .job import JobMachine
 from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
 from .profiles import harness_settings, profile_settings
 from .replicaset import ReplicaSetMachine
+from .statefulset import StatefulSetMachine
 
 PASS, FAIL, UNKNOWN, ERROR, SKIPPED = "pass", "fail", "unknown", "error", "skipped"
 
@@ -37,6 +38,7 @@ MACHINES: dict[str, type[WorkloadMachine] | type[AppsMachine] | type[JobMachine]
     "deployment": DeploymentMachine,
     "daemonset": DaemonSetMachine,
     "job": JobMachine,
+    "statefulset": StatefulSetMachine,
 }
 IMPLEMENTED = tuple(c for c in CONTROLLERS if c in MACHINES)
 

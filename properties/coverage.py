@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from kubeprops.reference_model import invariants, per_sync
+from kubeprops.reference_model import apps_invariants, invariants, per_sync
 
 from .conformance import IMPLEMENTED, PROPERTIES
 
@@ -155,12 +155,30 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
     ),
     _t("replicaset", "ReplicaSet, status sub-resource", "v1.22", (), API),
     _t("statefulset", "StatefulSet, Burst Scaling", "v1.9", STATE, "podManagementPolicy Parallel"),
-    _t("statefulset", "StatefulSet, Scaling", "v1.9", STATE, "ordered creation and reverse-ordered deletion"),
+    _t(
+        "statefulset",
+        "StatefulSet, Scaling",
+        "v1.9",
+        STATE,
+        "OrderedReady creation and reverse-ordered deletion, checked where unready pods stall them",
+    ),
     _t("statefulset", "StatefulSet, Recreate Failed Pod", "v1.9", STATE, "failed pods are recreated"),
     _t("statefulset", "StatefulSet resource Replica scaling", "v1.16, v1.21", (), API),
     _t("statefulset", "StatefulSet, list, patch and delete a collection of StatefulSets", "v1.22", (), API),
-    _t("statefulset", "StatefulSet, Rolling Update with Partition", "v1.9", STATE, "partition edits"),
-    _t("statefulset", "StatefulSet, Rolling Update", "v1.9", STATE, "revisions and template updates"),
+    _t(
+        "statefulset",
+        "StatefulSet, Rolling Update with Partition",
+        "v1.9",
+        STATE,
+        "partition and ordinals.start edits",
+    ),
+    _t(
+        "statefulset",
+        "StatefulSet, Rolling Update",
+        "v1.9",
+        STATE,
+        "revisions, rollbacks, maxUnavailable, OnDelete",
+    ),
     _t("statefulset", "StatefulSet, status sub-resource", "v1.22", (), API),
 )
 
@@ -177,6 +195,15 @@ def status(test: ConformanceTest) -> str:
 RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
     "replicaset": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES[:2]},
     "deployment": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES},
+    "statefulset": {
+        ALWAYS_P: (
+            apps_invariants.STS_UNIQUE_ORDINALS,
+            apps_invariants.STS_CLAIM_NAMES,
+            apps_invariants.STS_STATUS,
+            apps_invariants.STS_OBSERVED_GENERATION,
+            apps_invariants.OBSERVED_GENERATION_MONOTONIC,
+        )
+    },
 }
 LEFT_OUT = invariants.LEFT_OUT
 

@@ -55,6 +55,7 @@ from kubeprops.scenario.apps_extra import (
     ControllerRevisionView,
     DaemonSetView,
     PersistentVolumeClaimView,
+    StatefulSetStatus,
     StatefulSetView,
     Taint,
 )
@@ -345,13 +346,24 @@ def _sync_statefulset(state: AppsState, sts: StatefulSetView, release: Release) 
     for create in decision.creates:
         state = _create_sts_pod(state, sts, create)
     state = _delete_pods(state, [d.name for d in decision.deletes])
-    if sts_util.status_changed(sts.status, decision.status):
+    if sts_util.status_changed(sts.status, decision.status) and _admissible(decision.status):
         state = attrs.evolve(
             state, statefulsets=_put(state.statefulsets, attrs.evolve(sts, status=decision.status))
         )
     return _availability_timers(
         state, [p for p in state.pods if p.owner and p.owner.uid == sts.uid], sts.spec.min_ready_seconds
     )
+
+
+def _admissible(status: StatefulSetStatus) -> bool:
+    """The API server rejects a status with a negative count; the sync is retried and the next write, counted
+    afresh, goes through. (currentReplicas drops once per update deletion whatever the deleted pod's
+    revision, so it can go below 0.)"""
+    # ref kubernetes/kubernetes:pkg/apis/apps/validation/validation.go (ValidateStatefulSetStatus),
+    # kubernetes/kubernetes:pkg/controller/statefulset/stateful_set_control.go
+    # (updateStatefulSetAfterInvariantEstablished: status.CurrentReplicas--)
+    counts = (status.replicas, status.ready_replicas, status.current_replicas, status.updated_replicas)
+    return min(*counts, status.available_replicas) >= 0
 
 
 def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) -> AppsState:

@@ -14,7 +14,13 @@ import attrs
 from .spec import DeploymentSpec, Labels, PodTemplate
 
 if TYPE_CHECKING:  # apps_extra imports this module; its classes only annotate fields here
-    from .apps_extra import ControllerRevisionView, DaemonSetView, Taint
+    from .apps_extra import (
+        ControllerRevisionView,
+        DaemonSetView,
+        PersistentVolumeClaimView,
+        StatefulSetView,
+        Taint,
+    )
     from .batch import CronJobView, JobPodView, JobView  # batch imports this module too
 
 POD_TEMPLATE_HASH = "pod-template-hash"
@@ -160,6 +166,8 @@ class ClusterView:
     jobs: tuple[JobView, ...] = ()
     cronjobs: tuple[CronJobView, ...] = ()
     job_pods: tuple[JobPodView, ...] = ()  # the pods Jobs control, as the Job controller reads them
+    statefulsets: tuple[StatefulSetView, ...] = ()
+    claims: tuple[PersistentVolumeClaimView, ...] = ()  # PersistentVolumeClaims
 
     def deployment(self, name: str) -> DeploymentView | None:
         return next((d for d in self.deployments if d.name == name), None)

@@ -4,6 +4,7 @@ import pytest
 
 from kubeprops.reference_model import apps_operations as ops
 from kubeprops.reference_model import apps_world as world
+from kubeprops.reference_model import statefulset_sync
 from kubeprops.reference_model.apps_quiescent import converged, run, settled_outcomes, statefulset_outcome
 from kubeprops.reference_model.release import DEFAULT, for_version
 from kubeprops.scenario.apps_extra import (
@@ -177,3 +178,23 @@ def test_ready_action_heals_a_pod_that_would_never_turn_ready():
     assert outcome(state).stalled_on == "web-0" and outcome(state).pods == {(0, 1)}
     state = run(steps(create(2, template=BROKEN), StatefulPodAction("web", 0, POD_READY)))
     assert outcome(state).pods == {(0, 1), (1, 1)} and outcome(state).stalled_on == "web-1"
+
+
+def test_a_status_with_a_negative_count_is_not_written():
+    # Parallel, maxUnavailable 2, one replica stuck at a broken revision that is not the current one: the
+    # update deletion drops currentReplicas from 0 to -1; the API server rejects that status
+    # (validation.go ValidateStatefulSetStatus), so the model must not store it.
+    two = StatefulSetUpdateStrategy(rolling_update=StatefulSetRollingUpdate(0, 2))
+    state = world.initial_state(3)
+    for op in steps(create(1, pod_management_policy=PARALLEL, update_strategy=two)):
+        state = ops.apply(state, op)
+    for op in steps(UpdateAppsTemplate(STATEFULSET, "web", BROKEN)):
+        state = ops.apply(state, op)
+    state = ops._user_op(state, UpdateAppsTemplate(STATEFULSET, "web", V2))  # no controller ran yet
+    sts = state.statefulsets[0]
+    decision = statefulset_sync.sync(sts, state.revisions, state.pods, state.claims, state.now)
+    assert decision.status.current_replicas == -1  # what upstream computes...
+    after = world._sync_statefulset(state, sts, DEFAULT)
+    assert after.statefulsets[0].status.current_replicas >= 0  # ...and fails to write
+    assert [d.name for d in decision.deletes] == ["web-0"]  # the deletion itself does happen
+    assert any(p.deleting for p in after.pods)

@@ -9,6 +9,7 @@ from ds_mutant_cases import DS_CASES
 from job_mutant_cases import JOB_CASES
 from mutants import MUTANTS
 from sim_builders import RECREATE, deployment, replicaset, rolling, simulator, sizes, template
+from sts_mutant_cases import STS_CASES
 
 from kubeprops.scenario import (
     CreateDeployment,
@@ -146,6 +147,7 @@ CASES = {
 
 CASES.update(JOB_CASES)
 CASES.update(DS_CASES)
+CASES.update(STS_CASES)
 
 
 def test_every_mutant_has_a_scenario():

@@ -159,22 +159,36 @@ def test_same_seed_same_views_different_seed_may_interleave_differently():
     assert summary(plain[-1]) == summary(shuffled[-1])  # ... to the same end
 
 
-@pytest.mark.parametrize(
-    ("seed", "reason"), [(0, "ProgressDeadlineExceeded"), (10, "NewReplicaSetAvailable")]
-)
-def test_recreate_status_write_race_ends_in_an_outcome_the_model_allows(seed, reason):
-    # Seed 10 lets the Deployment controller read a stale Deployment when it creates the new ReplicaSet:
-    # the NewReplicaSetCreated write conflicts and the condition stays NewReplicaSetAvailable for good.
-    # (A seed picks among the actors with work, so adding controllers - Job, DaemonSet - reshuffles which
-    # seed interleaves this way: search a range again when this one stops doing so.)
-    ops = [
-        CreateDeployment("web", deployment(2, strategy=RECREATE, progress_deadline_seconds=30)),
-        UpdateTemplate(DEPLOYMENT, "web", template("app:v2", None)),
-    ]
+RACE_OPS = [
+    CreateDeployment("web", deployment(2, strategy=RECREATE, progress_deadline_seconds=30)),
+    UpdateTemplate(DEPLOYMENT, "web", template("app:v2", None)),
+]
+
+
+def settled_race_view(seed):
     sim = simulator(seed)
-    for op in ops:
+    for op in RACE_OPS:
         sim.apply(op)
         assert sim.settle(3600).settled
-    view = sim.observe()
-    assert view.deployments[0].status.condition("Progressing").reason == reason
-    assert diff(settled_state(ops), summarize(view)) == []
+    return sim.observe()
+
+
+def test_recreate_status_write_race_ends_in_an_outcome_the_model_allows():
+    # Some seeds let the Deployment controller read a stale Deployment when it creates the new ReplicaSet:
+    # the NewReplicaSetCreated write conflicts and the condition stays NewReplicaSetAvailable for good.
+    # Which seeds do depends on every actor there is (a seed picks among the actors with work), so the
+    # test searches for one instead of naming it.
+    reason = "Progressing"
+    plain = settled_race_view(0)
+    assert plain.deployments[0].status.condition(reason).reason == "ProgressDeadlineExceeded"
+    assert diff(settled_state(RACE_OPS), summarize(plain)) == []
+    racing = next(
+        (
+            v
+            for v in map(settled_race_view, range(1, 400))
+            if v.deployments[0].status.condition(reason).reason == "NewReplicaSetAvailable"
+        ),
+        None,
+    )
+    assert racing is not None, "no seed in 1..399 interleaves the status-write race any more"
+    assert diff(settled_state(RACE_OPS), summarize(racing)) == []

@@ -12,14 +12,15 @@ from kubeprops.adapters import kube_objects_apps as koa
 from kubeprops.scenario import apps_extra as apps
 from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 
+from .adapter_statefulset import StatefulSetOperations
 from .cluster import Cluster
 from .controllers import daemonset_util
 from .controllers.common import creation_time
 from .node_lifecycle import MANAGED
-from .objects import CONTROLLER_REVISION, DAEMONSET, NODE, POD, Obj, clone, controller_uid
+from .objects import CONTROLLER_REVISION, DAEMONSET, NODE, POD, STATEFULSET, Obj, clone, controller_uid
 
 
-class AppsOperations:
+class AppsOperations(StatefulSetOperations):
     # provided by SimulatorAdapter
     cluster: Cluster
     _create: Callable[[str, Obj], None]
@@ -34,6 +35,7 @@ class AppsOperations:
             "controller_revisions": self._converted(
                 store.list(CONTROLLER_REVISION), koa.controller_revision_view
             ),
+            **self._statefulset_views(),
         }
 
     # ------------------------------------------------------------ DaemonSets
@@ -42,20 +44,18 @@ class AppsOperations:
         self._create(DAEMONSET, koa.daemonset_manifest(op.name, op.spec))
 
     def _apply_UpdateAppsTemplate(self, op: apps.UpdateAppsTemplate) -> None:
-        if op.kind != apps.DAEMONSET:
-            raise TypeError(f"the simulator does not run {op.kind} controllers")
+        kind = {apps.DAEMONSET: DAEMONSET, apps.STATEFULSET: STATEFULSET}[op.kind]
         template = koa.apps_template_manifest(op.template)
-        self._edit(DAEMONSET, op.name, lambda spec: spec.update(template=template))
+        self._edit(kind, op.name, lambda spec: spec.update(template=template))
 
     def _apply_SetDaemonSetUpdateStrategy(self, op: apps.SetDaemonSetUpdateStrategy) -> None:
         strategy = koa.daemonset_strategy_manifest(op.strategy)
         self._edit(DAEMONSET, op.name, lambda spec: spec.update(updateStrategy=strategy))
 
     def _apply_DeleteAppsWorkload(self, op: apps.DeleteAppsWorkload) -> None:
-        if op.kind != apps.DAEMONSET:
-            raise TypeError(f"the simulator does not run {op.kind} controllers")
-        if self.cluster.store.get(DAEMONSET, op.name) is not None:
-            self.cluster.store.delete(DAEMONSET, op.name)
+        kind = {apps.DAEMONSET: DAEMONSET, apps.STATEFULSET: STATEFULSET}[op.kind]
+        if self.cluster.store.get(kind, op.name) is not None:
+            self.cluster.store.delete(kind, op.name)
 
     def _apply_DaemonPodAction(self, op: apps.DaemonPodAction) -> None:
         pod = self._daemon_pod(op)

@@ -216,3 +216,15 @@ from .admission_batch import default_job, validate_job  # noqa: E402
 
 DEFAULTERS["Job"] = default_job
 VALIDATORS["Job"] = validate_job
+
+# apps/v1 StatefulSets: their own module as well.
+from .admission_statefulset import (  # noqa: E402
+    default_statefulset,
+    validate_statefulset,
+    validate_statefulset_status,
+)
+
+DEFAULTERS["StatefulSet"] = default_statefulset
+VALIDATORS["StatefulSet"] = validate_statefulset
+# status subresource writes are validated too (only the StatefulSet's so far)
+STATUS_VALIDATORS = {"StatefulSet": validate_statefulset_status}

@@ -23,13 +23,25 @@ from .controllers.daemonset import DaemonSetController
 from .controllers.deployment import DeploymentController
 from .controllers.job import JobController
 from .controllers.replicaset import ReplicaSetController
+from .controllers.statefulset import StatefulSetController
 from .controllers.ttl import TTLAfterFinishedController
 from .faults import FaultPlan
 from .gc import GarbageCollector, PodGarbageCollector
 from .informer import Informer
 from .kubelet import Kubelet
 from .node_lifecycle import EVICT, NodeLifecycle
-from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
+from .objects import (
+    CONTROLLER_REVISION,
+    DAEMONSET,
+    DEPLOYMENT,
+    JOB,
+    NODE,
+    POD,
+    PVC,
+    REPLICASET,
+    STATEFULSET,
+    Obj,
+)
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
 from .tracing import SyncTracer
@@ -135,6 +147,9 @@ class Cluster:
         self.daemonset_informer = Informer("daemonset", (DAEMONSET, CONTROLLER_REVISION, POD, NODE))
         self.store.watch(self.daemonset_informer.on_watch)
         self.daemonsets = DaemonSetController(self.client, self.daemonset_informer, self.clock)
+        self.statefulset_informer = Informer("statefulset", (STATEFULSET, CONTROLLER_REVISION, POD, PVC))
+        self.store.watch(self.statefulset_informer.on_watch)
+        self.statefulsets = StatefulSetController(self.client, self.statefulset_informer, self.clock)
         self.node_lifecycle = NodeLifecycle(self.store, self.clock)
         self.scheduler = Scheduler(self.store)
         self.kubelets: dict[str, Kubelet] = {}
@@ -194,6 +209,8 @@ class Cluster:
                 _Delivery(self.job_informer, batch),
                 self.jobs,
                 self.ttl_after_finished,
+                _Delivery(self.statefulset_informer, batch),
+                self.statefulsets,
                 self.node_lifecycle,
                 self.scheduler,
                 # seed 0: the first kubelet by name with work; otherwise each is an actor of its own
@@ -248,6 +265,7 @@ class Cluster:
             batch = {c.name: c for c in (self.jobs, self.ttl_after_finished)}
             controller = batch.get(timer[1], controller)
             controller = self.daemonsets if timer[1] == self.daemonsets.name else controller
+            controller = self.statefulsets if timer[1] == self.statefulsets.name else controller
             controller.queue.add(timer[2])
         elif kind == "kubelet":
             kubelet = self.kubelets.get(timer[1])

@@ -107,6 +107,11 @@ from .mutations_daemonset import DAEMONSET_MUTATIONS  # noqa: E402
 
 MUTATIONS.update(DAEMONSET_MUTATIONS)
 
+# The StatefulSet controller's bugs as well.
+from .mutations_statefulset import STATEFULSET_MUTATIONS  # noqa: E402
+
+MUTATIONS.update(STATEFULSET_MUTATIONS)
+
 
 def install(names: Iterable[str], setattr_: SetAttr = setattr) -> list[tuple[ModuleType, str, Any]]:
     """Install the named mutations; return (module, attribute, original) to undo them."""

@@ -21,6 +21,11 @@ JOB = "Job"
 KINDS = (*KINDS, JOB)
 API_VERSION[JOB] = "batch/v1"
 
+# StatefulSets and the PersistentVolumeClaims their volumeClaimTemplates stamp out
+STATEFULSET, PVC = "StatefulSet", "PersistentVolumeClaim"
+KINDS = (*KINDS, STATEFULSET, PVC)
+API_VERSION.update({STATEFULSET: "apps/v1", PVC: "v1"})
+
 
 def clone(value: Any) -> Any:
     """Deep copy of JSON-shaped data; much faster than copy.deepcopy."""

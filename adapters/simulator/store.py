@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from kubeprops.adapters.kube_objects import format_time
+from kubeprops.scenario.errors import InvalidSpec
 
-from .admission import DEFAULTERS, VALIDATORS
+from .admission import DEFAULTERS, STATUS_VALIDATORS, VALIDATORS
 from .clock import Clock
 from .objects import KINDS, NAMESPACE, POD, Obj, clone, controller_uid
 
@@ -51,6 +52,12 @@ class AlreadyExists(ApiError):
 
 class Conflict(ApiError):
     reason = "Conflict"
+
+
+class Invalid(ApiError):
+    """A write the API server's validation rejects (HTTP 422) when a controller makes it."""
+
+    reason = "Invalid"
 
 
 Watcher = Callable[[WatchEvent], None]
@@ -161,6 +168,11 @@ class Store:
         new = {**old, "metadata": meta, "status": clone(obj.get("status") or {})}
         if new == old:
             return old
+        if kind in STATUS_VALIDATORS:
+            try:
+                STATUS_VALIDATORS[kind](new)
+            except InvalidSpec as err:
+                raise Invalid(str(err)) from None
         self._store(kind, new, old)
         return new
 
