@@ -22,7 +22,7 @@ from kubeprops.scenario.apps_extra import AdvanceTime, AppsClusterView, AppsNode
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.view import ClusterView
 
-from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation
+from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, target_seconds
 from .scenario_text import describe
 
 INITIAL_NODES = 3
@@ -226,4 +226,5 @@ class AppsMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([1, 2, 5, 15, 60]))
     def advance(self, seconds: int) -> None:
-        self.do(AdvanceTime(seconds))
+        assert self.adapter is not None
+        self.do(AdvanceTime(target_seconds(self.adapter, seconds)))
