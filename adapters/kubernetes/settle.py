@@ -110,8 +110,10 @@ def daemonset_reason(ds: Obj, pods: Iterable[Obj], now: float, timers: bool) -> 
     live = [p for p in mine if active(p)]
     if timers and any(ps.is_ready(p) and not available(p, min_ready, now) for p in live):
         return f"DaemonSet {name}: a Ready pod is not yet available (minReadySeconds)"
-    if status.get("numberAvailable", 0) > status.get("numberReady", 0):
-        return f"DaemonSet {name}: status.numberAvailable above numberReady"
+    if timers and min_ready and status.get("numberReady", 0) != status.get("numberAvailable", 0):
+        # the controller re-syncs after minReadySeconds exactly then
+        # ref: pkg/controller/daemon/daemon_controller.go (updateDaemonSetStatus)
+        return f"DaemonSet {name}: numberReady != numberAvailable, a re-sync after minReadySeconds is due"
     return ""
 
 
