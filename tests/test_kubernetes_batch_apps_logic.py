@@ -97,8 +97,13 @@ def test_a_job_is_unsettled_while_its_counters_lag_its_pods_or_a_deadline_is_ahe
     done["metadata"]["finalizers"] = ["batch.kubernetes.io/job-tracking"]
     assert "not counted" in settle.job_reason(job(), [live, done], timers=False)
     assert "status.active" in settle.job_reason(job(), [], timers=False)
-    deadline = job(parallelism=1, activeDeadlineSeconds=30)
-    assert "deadline" in settle.job_reason(deadline, [live], timers=True)
+    # the controller fails a started Job at its deadline even with no pod at all (parallelism 0)
+    deadline = job(parallelism=0, activeDeadlineSeconds=30)
+    deadline["status"] = {"startTime": ps.stamp(T)}
+    assert "deadline" in settle.job_reason(deadline, [], timers=True)
+    assert settle.job_reason(deadline, [], timers=False) == ""
+    deadline["spec"]["suspend"] = True
+    assert settle.job_reason(deadline, [], timers=True) == ""
     assert settle.job_wanted(job(completions=None, parallelism=3)) == 3
     queue_done = job(completions=None, parallelism=3)
     queue_done["status"]["succeeded"] = 1
@@ -156,3 +161,22 @@ def test_a_user_taint_edit_keeps_the_run_taint_and_the_node_lifecycle_taints():
     stripped = placement.strip_node({"metadata": {"name": "kp-run-node-1"}, **node})
     assert [t["key"] for t in stripped["spec"]["taints"]] == ["gpu", "node.kubernetes.io/not-ready"]
     assert stripped["metadata"]["name"] == "node-1"
+
+
+def test_a_daemonset_with_min_ready_seconds_waits_for_its_resync_until_all_ready_pods_count_available():
+    ds = {
+        "metadata": {"name": "agent", "uid": "ds", "generation": 1},
+        "spec": {"minReadySeconds": 3},
+        "status": {"observedGeneration": 1, "numberReady": 3, "numberAvailable": 0},
+    }
+    # the pods have been Ready long enough, but the controller has not re-synced yet
+    assert "re-sync" in settle.daemonset_reason(ds, [], T, timers=True)
+    ds["status"]["numberAvailable"] = 3
+    assert settle.daemonset_reason(ds, [], T, timers=True) == ""
+
+
+def test_a_graceful_deletion_is_a_timer_not_work_of_the_instant():
+    terminating = ps.started(pod(owner="ds"), T, ready=True)
+    terminating["metadata"]["deletionTimestamp"] = ps.stamp(T + 1)
+    assert settle.pod_reason(terminating, {"n"}, lambda p: False) == "pod p: terminating"
+    assert settle.pod_reason(terminating, {"n"}, lambda p: False, timers=False) == ""

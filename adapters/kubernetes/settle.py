@@ -80,12 +80,13 @@ def deployment_reason(d: Obj, replicasets: Iterable[Obj]) -> str:
     return ""
 
 
-def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool]) -> str:
+def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool], timers: bool = True) -> str:
     name = pod["metadata"]["name"]
     node = (pod.get("spec") or {}).get("nodeName", "")
     if node and node not in nodes:
         return f"pod {name}: on node {node} that left (waiting for pod GC)"
-    if pod["metadata"].get("deletionTimestamp"):
+    if pod["metadata"].get("deletionTimestamp") and timers:
+        # a grace period is a timer (the model's too); `kubelet_waiting` tells when it is over
         return f"pod {name}: terminating"
     if ps.phase(pod) == "Pending":
         return f"pod {name}: Pending"
@@ -156,7 +157,9 @@ def job_reason(job: Obj, pods: Iterable[Obj], timers: bool) -> str:
         return ""
     if len(live) < job_wanted(job):
         return f"Job {name}: {len(live)} active pods of {job_wanted(job)} (back-off)"
-    if spec.get("activeDeadlineSeconds") is not None and live:
+    if spec.get("activeDeadlineSeconds") is not None and status.get("startTime"):
+        # with or without pods: the controller re-syncs at the deadline and fails the Job
+        # ref: pkg/controller/job/job_controller.go (pastActiveDeadline, syncJob)
         return f"Job {name}: the active deadline has not passed"
     return ""
 
@@ -175,7 +178,7 @@ def unsettled_reason(
     """
     pods = snapshot["Pod"]
     for pod in pods:
-        reason = pod_reason(pod, nodes, kubelet_waiting)
+        reason = pod_reason(pod, nodes, kubelet_waiting, timers)
         if reason:
             return reason
     for rs in snapshot.get("ReplicaSet", ()):
