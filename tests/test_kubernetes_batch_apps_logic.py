@@ -180,3 +180,19 @@ def test_a_graceful_deletion_is_a_timer_not_work_of_the_instant():
     terminating["metadata"]["deletionTimestamp"] = ps.stamp(T + 1)
     assert settle.pod_reason(terminating, {"n"}, lambda p: False) == "pod p: terminating"
     assert settle.pod_reason(terminating, {"n"}, lambda p: False, timers=False) == ""
+
+
+def test_the_no_schedule_taint_that_follows_the_ready_condition_is_read_from_the_node():
+    from kubeprops.adapters.kubernetes.adapter_apps import CONDITION_TAINTS, condition_taints
+
+    node = {
+        "spec": {
+            "taints": [
+                {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"},
+                {"key": "gpu", "effect": "NoSchedule"},
+            ]
+        }
+    }
+    assert condition_taints(node) == CONDITION_TAINTS["Unknown"]
+    assert condition_taints({"spec": {}}) == CONDITION_TAINTS["True"]

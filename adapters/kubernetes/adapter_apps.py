@@ -7,6 +7,7 @@ pod GC at once, as the apps world's contract says (pod GC itself waits a 40 s qu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_apps as koa
@@ -19,6 +20,21 @@ from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
 
 NODE_NAME_FIELD = "metadata.name"
+TAINT_TIMEOUT = 15.0  # seconds SetNodeReady waits for the node lifecycle controller's taint
+# The NoSchedule taint the node lifecycle controller derives from each Ready status
+# ref: pkg/controller/nodelifecycle/node_lifecycle_controller.go (doNoScheduleTaintingPass)
+CONDITION_TAINTS = {
+    "True": frozenset(),
+    "False": frozenset({"node.kubernetes.io/not-ready"}),
+    "Unknown": frozenset({"node.kubernetes.io/unreachable"}),
+}
+
+
+def condition_taints(node: Obj) -> frozenset[str]:
+    """The node's NoSchedule taints that follow its Ready condition."""
+    keys = set().union(*CONDITION_TAINTS.values())
+    taints = (node.get("spec") or {}).get("taints") or ()
+    return frozenset(t["key"] for t in taints if t["key"] in keys and t.get("effect") == "NoSchedule")
 
 
 def target_node(pod: Obj) -> str:
@@ -153,7 +169,19 @@ class AppsOperations:
         self._edit_node(op.name, change)
 
     def _apply_SetNodeReady(self, op: apps.SetNodeReady) -> None:
-        self.kubelet.set_node_ready(self.placement.node_name(op.name), op.status)
+        """Post the condition, then wait (bounded) for the node lifecycle controller's NoSchedule taint
+        to follow it: the model derives that taint at once, upstream adds it on its next monitor pass
+        (nodeMonitorPeriod 5 s), and a DaemonSet sync in between may still place a pod there."""
+        name = self.placement.node_name(op.name)
+        if name not in self.kubelet.nodes:
+            return
+        self.kubelet.set_node_ready(name, op.status)
+        deadline = time.monotonic() + TAINT_TIMEOUT
+        while time.monotonic() < deadline:
+            node = self.api.get("Node", "", name)
+            if node is None or condition_taints(node) == CONDITION_TAINTS[op.status]:
+                return
+            time.sleep(0.1)
 
     def _apply_AdvanceTime(self, op: apps.AdvanceTime) -> None:
         self.advance(op.seconds)  # type: ignore[attr-defined]
