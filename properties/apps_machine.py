@@ -15,14 +15,14 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from kubeprops.adapters.protocol import INTERLEAVINGS, Adapter, RunContext
+from kubeprops.adapters.protocol import INTERLEAVINGS, VIRTUAL_CLOCK, Adapter, RunContext
 from kubeprops.reference_model import apps_operations, apps_world
 from kubeprops.reference_model.apps_invariants import check_always, check_transition
 from kubeprops.scenario.apps_extra import AdvanceTime, AppsClusterView, AppsNodeView, AppsOperation
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.view import ClusterView
 
-from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation
+from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, target_seconds
 from .scenario_text import describe
 
 INITIAL_NODES = 3
@@ -138,6 +138,7 @@ class AppsMachine(RuleBasedStateMachine):
         self.config.stats.steps += 1
         self.ops.append(op)
         note(describe(op))
+        self.catch_up()
         release = self.config.release
         model_error = target_error = None
         try:
@@ -163,6 +164,20 @@ class AppsMachine(RuleBasedStateMachine):
         self.models = nexts
         self.settled = False
         self.on_state(self.adapter.observe())
+
+    def catch_up(self) -> None:
+        """On a real clock the time operations take passes for the target's timers (grace periods,
+        readiness delays, minReadySeconds) as well: the models' clocks follow the target's."""
+        assert self.adapter is not None
+        if VIRTUAL_CLOCK in self.adapter.capabilities:
+            return
+        lag = self.adapter.observe().now - self.models[0].now
+        if lag > 0:
+            release = self.config.release
+            self.models = [
+                apps_operations.apply(m, AdvanceTime(lag), release=release, choose=c)  # type: ignore[arg-type]
+                for m, c in zip(self.models, POLICIES, strict=True)
+            ]
 
     def on_state(self, view: ClusterView) -> None:
         if self.config.check != ALWAYS:
@@ -232,4 +247,5 @@ class AppsMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([1, 2, 5, 15, 60]))
     def advance(self, seconds: int) -> None:
-        self.do(AdvanceTime(seconds))
+        assert self.adapter is not None
+        self.do(AdvanceTime(target_seconds(self.adapter, seconds)))

@@ -23,7 +23,7 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
-from kubeprops.adapters.protocol import INTERLEAVINGS, POD_FAULTS, Adapter, RunContext
+from kubeprops.adapters.protocol import INTERLEAVINGS, POD_FAULTS, VIRTUAL_CLOCK, Adapter, RunContext
 from kubeprops.reference_model import batch_world
 from kubeprops.reference_model.batch_invariants import (
     check_batch_always,
@@ -36,7 +36,7 @@ from kubeprops.scenario.ops import Advance
 from kubeprops.scenario.view import ClusterView
 
 from .job_strategies import job_specs
-from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, seeds
+from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, seeds, target_seconds
 from .scenario_text import describe
 
 
@@ -81,6 +81,7 @@ class JobMachine(RuleBasedStateMachine):
         self.config.stats.steps += 1
         self.ops.append(op)
         note(describe(op))
+        self.catch_up()
         model_error = target_error = None
         try:
             model_next = batch_world.apply(self.model, op)
@@ -104,6 +105,16 @@ class JobMachine(RuleBasedStateMachine):
         self.settled = False
         self.after_advance = isinstance(op, Advance)
         self.on_state(self.adapter.observe())
+
+    def catch_up(self) -> None:
+        """On a real clock the time operations take passes for the target's timers (back-off, active
+        deadlines) as well: let the model's clock follow the target's before each operation."""
+        assert self.adapter is not None
+        if VIRTUAL_CLOCK in self.adapter.capabilities:
+            return
+        lag = self.adapter.observe().now - self.model.now
+        if lag > 0:
+            self.model = batch_world.apply(self.model, Advance(lag))  # type: ignore[arg-type]
 
     def on_state(self, view: ClusterView) -> None:
         if self.config.check != ALWAYS:
@@ -181,7 +192,8 @@ class JobMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([1, 5, 10, 20, 60, 300]))
     def advance(self, seconds: int) -> None:
-        self.do(Advance(seconds))
+        assert self.adapter is not None
+        self.do(Advance(target_seconds(self.adapter, seconds)))
 
     @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
     @rule(pod=st.integers(0, 4), count=st.integers(1, 2))
@@ -202,7 +214,7 @@ class JobMachine(RuleBasedStateMachine):
         # rather than a rare interleaving of several.
         for _ in range(times):
             self.do(batch.PodFails(self.name, 0))
-            self.do(Advance(seconds))
+            self.do(Advance(target_seconds(self.adapter, seconds)))
 
     @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
     @rule(pod=st.integers(0, 4))

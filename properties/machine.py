@@ -62,6 +62,12 @@ MAX_NODES = 5
 REAL_CLOCK_MAX_ADVANCE = 3  # seconds an Advance waits on targets without VIRTUAL_CLOCK
 
 
+def target_seconds(adapter: Adapter, seconds: int) -> int:
+    """How long an Advance of `seconds` lasts on `adapter`: as drawn on a virtual clock, capped at
+    REAL_CLOCK_MAX_ADVANCE on a real one (same draws, so examples replay and shrink alike)."""
+    return seconds if VIRTUAL_CLOCK in adapter.capabilities else min(seconds, REAL_CLOCK_MAX_ADVANCE)
+
+
 @attrs.define
 class RunStats:
     """Counters one property run accumulates across its examples (for the report)."""
@@ -238,11 +244,8 @@ class WorkloadMachine(RuleBasedStateMachine):
 
     @rule(seconds=st.sampled_from([1, 2, 5, 15, 60]))
     def advance(self, seconds: int) -> None:
-        if VIRTUAL_CLOCK not in self.adapter.capabilities:
-            # A real cluster waits real time: same draws (so examples replay and shrink alike), capped
-            # wait; the model advances by the capped value too.
-            seconds = min(seconds, REAL_CLOCK_MAX_ADVANCE)
-        self.do(Advance(seconds))
+        # A real cluster waits real time: a capped wait; the model advances by the capped value too.
+        self.do(Advance(target_seconds(self.adapter, seconds)))
 
     @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
     @rule(index=st.integers(0, 30), action=st.sampled_from(REPLICA_POD_ACTIONS))

@@ -16,7 +16,8 @@ from hypothesis import settings
 from kubeprops.adapters.protocol import RunContext
 from kubeprops.cluster import is_built, start_cluster
 from kubeprops.reference_model.validation import validate_deployment
-from kubeprops.scenario import ops
+from kubeprops.scenario import apps_extra as apps
+from kubeprops.scenario import batch, ops
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.spec import (
     DeploymentSpec,
@@ -31,6 +32,7 @@ pytestmark = [
     pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the control plane runs on Linux"),
 ]
 WEB = {"app": "web"}
+AGENT = {"app": "agent"}
 
 
 @pytest.fixture(scope="session")
@@ -157,6 +159,64 @@ def test_node_leave_pods_go_by_pod_gc_and_are_replaced(factory):
         adapter.close()
 
 
+def daemon_nodes(view):
+    return sorted(p.node for p in view.pods if p.active)
+
+
+def test_daemonset_runs_one_pod_per_eligible_node_and_follows_labels_and_taints(factory):
+    adapter = factory(RunContext(run_id="ds"), wait_for_namespace=False)
+    try:
+        template = apps.AppsPodTemplate(AGENT, node_selector={"zone": "a"})
+        adapter.apply(apps.CreateDaemonSet("agent", apps.DaemonSetSpec(template)))
+        assert adapter.settle(60).settled and daemon_nodes(adapter.observe()) == []
+        for node in ("node-0", "node-1"):
+            adapter.apply(apps.SetNodeLabels(node, {"zone": "a"}))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert daemon_nodes(view) == ["node-0", "node-1"]
+        assert view.daemonsets[0].status.desired_number_scheduled == 2
+        assert view.daemonsets[0].status.number_ready == 2
+        # a NoExecute taint the pods do not tolerate evicts them; the run's own taint stays hidden
+        adapter.apply(apps.SetNodeTaints("node-1", (apps.Taint("gpu", apps.NO_EXECUTE),)))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert daemon_nodes(view) == ["node-0"]
+        assert next(n for n in view.nodes if n.name == "node-1").taints == (
+            apps.Taint("gpu", apps.NO_EXECUTE),
+        )
+        # a node that is not Ready keeps its daemon pod, not Ready
+        adapter.apply(apps.SetNodeReady("node-0", apps.READY_FALSE))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert [p.ready for p in view.pods if p.active] == [False]
+        assert next(n for n in view.nodes if n.name == "node-0").ready_status == apps.READY_FALSE
+    finally:
+        adapter.close()
+
+
+def test_a_job_completes_and_another_fails_at_its_backoff_limit(factory):
+    adapter = factory(RunContext(run_id="job"), wait_for_namespace=False)
+    try:
+        work = PodTemplate({"app": "work"}, image="worker:v1")
+        adapter.apply(batch.CreateJob("work", batch.JobSpec(work, completions=2, parallelism=2)))
+        adapter.apply(batch.CreateJob("bad", batch.JobSpec(work, backoff_limit=0)))
+        adapter.apply(batch.PodSucceeds("work", 0))
+        adapter.apply(batch.PodSucceeds("work", 0))
+        adapter.apply(batch.PodFails("bad", 0, exit_code=42))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        done, failed = (
+            next(j for j in view.jobs if j.name == "work"),
+            next(j for j in view.jobs if j.name == "bad"),
+        )
+        assert (done.status.succeeded, done.status.finished.type) == (2, batch.COMPLETE)
+        assert (failed.status.failed, failed.status.finished.reason) == (1, batch.BACKOFF_LIMIT_EXCEEDED)
+        assert [p.exit_code for p in view.job_pods if p.job == "bad"] == [42]
+        assert not any(p.finalizer for p in view.job_pods)  # every pod counted
+    finally:
+        adapter.close()
+
+
 def test_bad_kubeconfig_or_context_is_a_usage_error(control_plane, tmp_path, capsys):
     from kubeprops.cli import main
 
@@ -188,6 +248,33 @@ def test_small_conformance_run(factory):
     assert wait_for(lambda: not namespaces_named(factory, f"kp-main-ci{os.getpid()}-"), 60)
     skipped = {(r.controller, r.property) for r in report.results if r.verdict == "skipped"}
     assert skipped == {("replicaset", "per-sync-decisions"), ("deployment", "per-sync-decisions")}
+
+
+# Derandomized and small, so their real time is known: a Job example can wait out an active deadline
+# (up to 120 s), hence fewer steps there. The full runs and their numbers are in the README.
+SMALL_RUNS = {"daemonset": (2, 6), "job": (2, 3)}  # controller: (examples, steps)
+
+
+@pytest.mark.parametrize("controller", sorted(SMALL_RUNS))
+def test_small_daemonset_and_job_conformance_runs(factory, controller):
+    from kubeprops.properties import run_conformance
+
+    examples, steps = SMALL_RUNS[controller]
+    started = time.monotonic()
+    report = run_conformance(
+        functools.partial(factory, wait_for_namespace=False),
+        controllers=[controller],
+        settings=settings(max_examples=examples, stateful_step_count=steps, database=None, derandomize=True),
+        run_id=f"{controller[:2]}{os.getpid()}",
+    )
+    print(f"{controller} conformance on the control plane: {time.monotonic() - started:.0f} s")
+    for r in report.results:
+        print(f"  {r.controller}/{r.property}: {r.verdict} {r.seconds:.0f}s {r.stats.examples} examples")
+    assert report.passed, report.text()
+    assert {r.property for r in report.results if r.verdict == "pass"} == {
+        "always-invariants",
+        "settles-to-model",
+    }
 
 
 def namespaces_named(factory, prefix):

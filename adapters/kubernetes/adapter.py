@@ -21,13 +21,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
+
 from kubeprops.adapters import kube_objects as ko
+from kubeprops.adapters import kube_objects_apps as koa
+from kubeprops.adapters import kube_objects_batch as kb
 from kubeprops.adapters.protocol import NODE_OPERATIONS, POD_FAULTS, Observer, RunContext, SettleResult
-from kubeprops.scenario import ops
+from kubeprops.scenario import apps_extra, batch, ops
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.view import POD_TEMPLATE_HASH, REVISION, ClusterView, pod_order
 
+from . import pod_status as ps
 from . import settle as st
+from .adapter_apps import AppsOperations
+from .adapter_batch import BatchOperations
 from .client import Api, Conflict, Obj, load_api_client
 from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
@@ -37,7 +44,12 @@ OBSERVE_TIMEOUT = 30.0  # seconds apply() waits for the controller to observe a 
 QUIET = 1.0  # seconds without any change before a settled-looking namespace counts as settled
 MAX_SETTLE = 150.0  # real seconds settle() waits at most, whatever the property's budget
 CLOSE_TIMEOUT = 120.0
-WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "Pod")
+INSTANT_TIMEOUT = 30.0  # seconds a DaemonSet / Job / node operation waits for the immediate reactions
+INSTANT_QUIET = 0.3  # ... and for how long nothing may change after them
+WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "ControllerRevision", "Job", "Pod")
+OWNER_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "Job")  # orphaned, then deleted, on close
+# Operations after which, as on the simulator, the adapter waits for what the controllers do at once.
+FINISH_INSTANT = (apps_extra.AppsOperation, batch.BatchOperation)
 
 
 def run_name(ctx: RunContext) -> str:
@@ -46,7 +58,7 @@ def run_name(ctx: RunContext) -> str:
     return f"kp-{raw[:40].strip('-')}-{uuid.uuid4().hex[:6]}"
 
 
-class KubernetesAdapter:
+class KubernetesAdapter(AppsOperations, BatchOperations):
     def __init__(
         self,
         ctx: RunContext | None = None,
@@ -86,6 +98,8 @@ class KubernetesAdapter:
         if handler is None:
             raise TypeError(f"the kubernetes adapter does not support {type(op).__name__}")
         handler(op)
+        if isinstance(op, FINISH_INSTANT) and not isinstance(op, apps_extra.AdvanceTime):
+            self._finish_instant()
 
     def advance(self, seconds: float, observer: Observer | None = None) -> None:
         deadline = time.monotonic() + seconds
@@ -133,9 +147,10 @@ class KubernetesAdapter:
         self._closed = True
         deadline = time.monotonic() + CLOSE_TIMEOUT
         try:
-            for kind in ("Deployment", "ReplicaSet"):
+            for kind in OWNER_KINDS:
                 self.api.delete(kind, self.namespace, "", propagationPolicy="Orphan")
             self.api.delete("Pod", self.namespace, "", gracePeriodSeconds=0)
+            self._drop_pod_finalizers()
             self.api.delete("Namespace", "", self.namespace, propagationPolicy="Background")
         finally:
             self.kubelet.stop()
@@ -146,6 +161,14 @@ class KubernetesAdapter:
                     time.sleep(0.2)
             finally:
                 self.api.close()
+
+    def _drop_pod_finalizers(self) -> None:
+        """Job pods keep the job-tracking finalizer until their (now orphaning) Job counts them: drop it,
+        so the pods and the namespace can go."""
+        for pod in self.api.list("Pod", self.namespace):
+            if pod["metadata"].get("finalizers"):
+                patch = {"metadata": {"finalizers": None}}
+                self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
 
     def _leftovers(self) -> bool:
         if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}"):
@@ -162,17 +185,54 @@ class KubernetesAdapter:
     def _view(self, snapshot: dict[str, list[Obj]]) -> ClusterView:
         p = self.placement
         nodes = self.api.list("Node", selector=f"{RUN_LABEL}={self.run}")
-        return ko.cluster_view(
-            time.time() - self.t0,
+        now, epoch = time.time() - self.t0, self.epoch
+        base = ko.cluster_view(
+            now,
             deployments=[p.strip_workload(o) for o in snapshot["Deployment"]],
             replicasets=[p.strip_workload(o) for o in snapshot["ReplicaSet"]],
             pods=[p.strip_pod(o) for o in snapshot["Pod"]],
-            nodes=[p.strip_node(o) for o in nodes],
-            epoch=self.epoch,
+            epoch=epoch,
+        )
+        pods = [p.strip_pod(o) for o in by_name(snapshot["Pod"])]
+        job_pods = (kb.job_pod_view(o, epoch=epoch) for o in pods)
+        return attrs.evolve(
+            base,
+            # with taints and the Ready condition's exact status, as the simulator reports them
+            nodes=tuple(koa.node_view(p.strip_node(o), epoch=epoch) for o in by_name(nodes)),
+            daemonsets=tuple(
+                koa.daemonset_view(p.strip_workload(o), epoch=epoch) for o in by_name(snapshot["DaemonSet"])
+            ),
+            controller_revisions=tuple(
+                koa.controller_revision_view(p.strip_revision(o))
+                for o in by_name(snapshot["ControllerRevision"])
+            ),
+            jobs=tuple(kb.job_view(p.strip_workload(o), epoch=epoch) for o in by_name(snapshot["Job"])),
+            job_pods=tuple(v for v in job_pods if v is not None),
         )
 
     def _kubelet_waits(self, pod: Obj) -> bool:
         return self.kubelet.waiting(pod, time.time())
+
+    def _kubelet_due(self, pod: Obj) -> bool:
+        return self.kubelet.mine(pod) and bool(ps.due_action(pod, time.time(), *self.kubelet.facts(pod)))
+
+    def _finish_instant(self) -> None:
+        """Wait until the controllers and our kubelet did what they do at once after an operation (what
+        is left waits for a timer), as the simulator runs to idle at the instant; bounded, since a
+        real cluster may also just be slow (the next settle then says so)."""
+        start = time.monotonic()
+        last, quiet_since = None, start
+        while time.monotonic() - start < INSTANT_TIMEOUT:
+            now = time.monotonic()
+            snapshot = self._snapshot()
+            fp = st.fingerprint(snapshot)
+            if fp != last:
+                last, quiet_since = fp, now
+            nodes = set(self.kubelet.nodes)
+            busy = st.unsettled_reason(snapshot, nodes, time.time(), self._kubelet_due, timers=False)
+            if not busy and now - quiet_since >= INSTANT_QUIET:
+                return
+            time.sleep(POLL / 2)
 
     # ------------------------------------------------------------ writing
 
@@ -297,6 +357,10 @@ class KubernetesAdapter:
 
     def _apply_Advance(self, op: ops.Advance) -> None:
         self.advance(op.seconds)
+
+
+def by_name(objs: list[Obj]) -> list[Obj]:
+    return sorted(objs, key=lambda o: o["metadata"]["name"])
 
 
 def rollback_target(rss: list[Obj], to_revision: int) -> Obj | None:

@@ -26,6 +26,9 @@ TIMEOUT = 30.0  # seconds for one request; a hung apiserver is an infrastructure
 RESOURCES = {
     "Deployment": ("/apis/apps/v1", "deployments"),
     "ReplicaSet": ("/apis/apps/v1", "replicasets"),
+    "DaemonSet": ("/apis/apps/v1", "daemonsets"),
+    "ControllerRevision": ("/apis/apps/v1", "controllerrevisions"),
+    "Job": ("/apis/batch/v1", "jobs"),
     "Pod": ("/api/v1", "pods"),
     "Namespace": ("/api/v1", "namespaces"),
     "Node": ("/api/v1", "nodes"),

@@ -44,15 +44,35 @@ def node_body(name: str, run: str, extra_labels: Iterable[tuple[str, str]], now:
     }
 
 
-def ready_condition(now: float) -> Obj:
+# What our kubelet posts for each Ready status (SetNodeReady): reason and message, as the kubelet and the
+# node lifecycle controller word them (pkg/kubelet/nodestatus/setters.go ReadyCondition,
+# pkg/controller/nodelifecycle/node_lifecycle_controller.go tryUpdateNodeHealth).
+READY_WORDING = {
+    "True": ("KubeletReady", "kubeprops virtual kubelet is posting ready status"),
+    "False": ("KubeletNotReady", "kubeprops: container runtime is down"),
+    "Unknown": ("NodeStatusUnknown", "Kubelet stopped posting node status."),
+}
+
+
+def ready_condition(now: float, status: str = "True") -> Obj:
+    reason, message = READY_WORDING[status]
     return {
         "type": "Ready",
-        "status": "True",
-        "reason": "KubeletReady",
-        "message": "kubeprops virtual kubelet is posting ready status",
+        "status": status,
+        "reason": reason,
+        "message": message,
         "lastHeartbeatTime": ps.stamp(now),
         "lastTransitionTime": ps.stamp(now),
     }
+
+
+def next_ready_condition(current: Obj | None, status: str, now: float) -> Obj:
+    """The Ready condition to post: lastTransitionTime moves only when the status changes."""
+    condition = ready_condition(now, status)
+    for cond in (current or {}).get("status", {}).get("conditions") or ():
+        if cond["type"] == "Ready" and cond["status"] == status:
+            condition["lastTransitionTime"] = cond.get("lastTransitionTime", condition["lastTransitionTime"])
+    return condition
 
 
 def micro(now: float) -> str:
@@ -65,6 +85,7 @@ class VirtualKubelet:
         self.namespace = namespace
         self.run = run
         self.nodes: dict[str, str] = {}  # API node name -> uid
+        self.node_ready: dict[str, str] = {}  # API node name -> the Ready status it posts
         self.lock = threading.Lock()
         self.probe_failing: set[str] = set()  # pod uids
         self.forced_ready: set[str] = set()
@@ -76,23 +97,52 @@ class VirtualKubelet:
 
     # ------------------------------------------------------------ nodes
 
-    def add_node(self, name: str, extra_labels: Iterable[tuple[str, str]] = ()) -> None:
+    def add_node(
+        self, name: str, extra_labels: Iterable[tuple[str, str]] = (), spec: Obj | None = None
+    ) -> None:
+        """Register a node in one write (as `--register-with-taints` does): our taint plus `spec`'s."""
         now = time.time()
-        node = self.api.create("Node", "", node_body(name, self.run, extra_labels, now))
+        body = node_body(name, self.run, extra_labels, now)
+        body["spec"]["taints"] += (spec or {}).get("taints") or []
+        body["spec"].update({k: v for k, v in (spec or {}).items() if k != "taints"})
+        node = self.api.create("Node", "", body)
         with self.lock:
             self.nodes[name] = node["metadata"]["uid"]
+            self.node_ready[name] = "True"
         # Node create drops nothing of status today, but the status subresource is the kubelet's
         # documented way, so write it there too.
-        self.api.merge_patch(
-            "Node", "", name, {"status": node_body(name, self.run, (), now)["status"]}, "status"
-        )
+        self.api.merge_patch("Node", "", name, {"status": body["status"]}, "status")
         self._renew_lease(name, node["metadata"]["uid"], now)
 
     def remove_node(self, name: str) -> None:
         with self.lock:
             self.nodes.pop(name, None)
+            self.node_ready.pop(name, None)
         self.api.delete("Node", "", name)
         self.api.delete("Lease", LEASE_NAMESPACE, name)
+
+    def set_node_ready(self, name: str, status: str) -> None:
+        """Post Ready=`status` now. False: the kubelet runs (Lease renewed) but reports NotReady. Unknown:
+        the kubelet is gone, so the Lease is no longer renewed and nothing is posted after this write
+        (which the node lifecycle controller would make itself once the Lease expired)."""
+        with self.lock:
+            if name not in self.nodes:
+                return
+            self.node_ready[name] = status
+            uid = self.nodes[name]
+        now = time.time()
+        if status != "Unknown":
+            self._renew_lease(name, uid, now)
+        self._post_ready(name, now)
+
+    def _post_ready(self, name: str, now: float) -> None:
+        with self.lock:
+            status = self.node_ready.get(name, "True")
+        current = self.api.get("Node", "", name)
+        if current is None:
+            return
+        condition = next_ready_condition(current, status, now)
+        self.api.merge_patch("Node", "", name, {"status": {"conditions": [condition]}}, "status")
 
     def _renew_lease(self, name: str, uid: str, now: float) -> None:
         spec = {"holderIdentity": name, "leaseDurationSeconds": LEASE_SECONDS, "renewTime": micro(now)}
@@ -107,19 +157,10 @@ class VirtualKubelet:
     def heartbeat(self) -> None:
         now = time.time()
         with self.lock:
-            nodes = dict(self.nodes)
-        for name, uid in nodes.items():
+            alive = {n: uid for n, uid in self.nodes.items() if self.node_ready.get(n) != "Unknown"}
+        for name, uid in alive.items():
             self._renew_lease(name, uid, now)
-            condition = {**ready_condition(now)}
-            current = self.api.get("Node", "", name)
-            if current is None:
-                continue
-            for cond in (current.get("status") or {}).get("conditions") or ():
-                if cond["type"] == "Ready" and cond["status"] == "True":
-                    condition["lastTransitionTime"] = cond.get(
-                        "lastTransitionTime", condition["lastTransitionTime"]
-                    )
-            self.api.merge_patch("Node", "", name, {"status": {"conditions": [condition]}}, "status")
+            self._post_ready(name, now)
 
     # ------------------------------------------------------------ pods
 
@@ -127,10 +168,11 @@ class VirtualKubelet:
         with self.lock:
             return pod.get("spec", {}).get("nodeName", "") in self.nodes
 
-    def facts(self, pod: Obj) -> tuple[float | None, bool, bool]:
-        uid = pod["metadata"]["uid"]
+    def facts(self, pod: Obj) -> tuple[float | None, bool, bool, bool]:
+        uid, node = pod["metadata"]["uid"], pod.get("spec", {}).get("nodeName", "")
         with self.lock:
-            return self.started.get(uid), uid in self.probe_failing, uid in self.forced_ready
+            ready_node = self.node_ready.get(node, "True") == "True"
+            return self.started.get(uid), uid in self.probe_failing, uid in self.forced_ready, ready_node
 
     def waiting(self, pod: Obj, now: float) -> bool:
         return self.mine(pod) and ps.waiting(pod, now, *self.facts(pod))
@@ -142,9 +184,13 @@ class VirtualKubelet:
             self.api.delete(
                 "Pod", self.namespace, meta["name"], gracePeriodSeconds=0, preconditions={"uid": meta["uid"]}
             )
+        elif action == ps.KILL:
+            self.api.update("Pod", self.namespace, ps.terminated(pod, now, ps.KILLED), "status")
+        elif action == ps.UNREADY:
+            self.api.update("Pod", self.namespace, ps.with_readiness(pod, False, now), "status")
         elif action == ps.START:
-            delay = ps.ready_after(pod)
-            ready = delay == 0 and not self.facts(pod)[1]
+            _, failing, _, node_ready = self.facts(pod)
+            ready = ps.ready_after(pod) == 0 and not failing and node_ready
             self.api.update("Pod", self.namespace, ps.started(pod, now, ready), "status")
             with self.lock:
                 self.started[meta["uid"]] = now
@@ -176,9 +222,23 @@ class VirtualKubelet:
                     self.forced_ready.add(uid)
             if ps.phase(pod) != "Running" and change != "fail":
                 return
-            new = ps.failed(pod, now) if change == "fail" else ps.with_readiness(pod, change == "ready", now)
+            ready = change == "ready" and self.facts(pod)[3]  # not Ready on a node that is not Ready
+            new = ps.failed(pod, now) if change == "fail" else ps.with_readiness(pod, ready, now)
             try:
                 self.api.update("Pod", self.namespace, new, "status")
+                return
+            except Conflict:
+                continue
+
+    def exit_pod(self, name: str, code: int, condition: str | None = None) -> None:
+        """The pod's container exits `code` now (see `pod_status.exit_status`); a Job pod's end."""
+        for _ in range(20):
+            pod = self.api.get("Pod", self.namespace, name)
+            if pod is None or not self.mine(pod) or ps.phase(pod) != "Running":
+                return
+            try:
+                ended = ps.exit_status(pod, time.time(), code, condition)
+                self.api.update("Pod", self.namespace, ended, "status")
                 return
             except Conflict:
                 continue

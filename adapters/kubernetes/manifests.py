@@ -12,6 +12,10 @@ import copy
 from .client import Obj
 from .kubelet import RUN_LABEL, TAINT_KEY
 
+# The node lifecycle controller's taints (not-ready, unreachable, unschedulable, ...): a user's taint edit
+# leaves them as they are, as `kubectl taint` does.
+MANAGED_TAINT_PREFIX = "node.kubernetes.io/"
+
 
 class Placement:
     """Injection into, and removal from, the raw JSON of one run."""
@@ -67,10 +71,32 @@ class Placement:
         return {**pod, "spec": {**spec, "nodeName": self.scenario_node(node) if node else ""}}
 
     def strip_node(self, node: Obj) -> Obj:
-        meta = node["metadata"]
+        meta, spec = node["metadata"], node.get("spec") or {}
         name = self.scenario_node(meta["name"])
         labels = {**self._labels(meta), "kubernetes.io/hostname": name}
-        return {**node, "metadata": {**meta, "name": name, "labels": labels}}
+        taints = [t for t in spec.get("taints") or () if t.get("key") != TAINT_KEY]
+        return {
+            **node,
+            "metadata": {**meta, "name": name, "labels": labels},
+            "spec": {**spec, "taints": taints},
+        }
+
+    def strip_revision(self, revision: Obj) -> Obj:
+        """A ControllerRevision with its DaemonSet template stripped (data.spec.template)."""
+        data = revision.get("data") or {}
+        template = (data.get("spec") or {}).get("template") or {}
+        spec = {**(data.get("spec") or {}), "template": self.strip_template(template)}
+        return {**revision, "data": {**data, "spec": spec}}
+
+    def with_user_taints(self, node: Obj, taints: list[Obj]) -> list[Obj]:
+        """The node's taints with the user's replaced by `taints`: ours and the node lifecycle
+        controller's stay as they are."""
+        kept = [
+            t
+            for t in (node.get("spec") or {}).get("taints") or ()
+            if t.get("key") == TAINT_KEY or t.get("key", "").startswith(MANAGED_TAINT_PREFIX)
+        ]
+        return kept + taints
 
     def _labels(self, meta: Obj) -> dict[str, str]:
         return {k: v for k, v in (meta.get("labels") or {}).items() if k != RUN_LABEL}

@@ -17,7 +17,7 @@ from kubeprops.adapters.kube_objects import CONTAINER, NEVER, READY_AFTER, forma
 from .client import Obj
 
 UNIX = datetime(1970, 1, 1, tzinfo=UTC)
-START, READY, FINISH = "start", "ready", "finish"
+START, READY, UNREADY, FINISH, KILL = "start", "ready", "unready", "finish", "kill"
 
 
 def stamp(seconds: float) -> str:
@@ -42,18 +42,31 @@ def phase(pod: Obj) -> str:
     return (pod.get("status") or {}).get("phase", "Pending")
 
 
-def due_action(pod: Obj, now: float, started: float | None, probe_failing: bool, forced: bool) -> str:
+def due_action(
+    pod: Obj, now: float, started: float | None, probe_failing: bool, forced: bool, node_ready: bool = True
+) -> str:
     """The kubelet's next step for a pod bound to one of our nodes ("" when there is none yet).
 
-    `started` is when we started it (exact; startTime is whole seconds).
+    `started` is when we started it (exact; startTime is whole seconds). While the node is not Ready its
+    pods are not Ready either (the node lifecycle controller marks them so, MarkPodsNotReady); once it
+    is Ready again they are Ready when due, as on the simulator's kubelet.
     """
     meta = pod["metadata"]
     if meta.get("deletionTimestamp"):
-        # The grace period is over: the containers are gone, finish the deletion (as the kubelet does).
-        return FINISH if now >= wall(meta["deletionTimestamp"]) else ""
+        if now < wall(meta["deletionTimestamp"]):
+            return ""
+        # The grace period is over: the containers are gone. A pod a finalizer holds reports how it
+        # ended first; one nothing holds is finished off (as the kubelet's final status write does).
+        if held(pod):
+            return KILL
+        return "" if meta.get("finalizers") else FINISH
     if phase(pod) == "Pending":
         return START
-    if phase(pod) != "Running" or is_ready(pod) or probe_failing:
+    if phase(pod) != "Running":
+        return ""
+    if is_ready(pod):
+        return UNREADY if not node_ready else ""
+    if probe_failing or not node_ready:
         return ""
     if forced:
         return READY
@@ -64,14 +77,17 @@ def due_action(pod: Obj, now: float, started: float | None, probe_failing: bool,
     return READY if now >= since + delay else ""
 
 
-def waiting(pod: Obj, now: float, started: float | None, probe_failing: bool, forced: bool) -> bool:
+def waiting(
+    pod: Obj, now: float, started: float | None, probe_failing: bool, forced: bool, node_ready: bool = True
+) -> bool:
     """True while the kubelet still has something to do for this pod, now or later."""
-    if due_action(pod, now, started, probe_failing, forced):
+    facts = (started, probe_failing, forced, node_ready)
+    if due_action(pod, now, *facts):
         return True
     meta = pod["metadata"]
     if meta.get("deletionTimestamp"):
         return True
-    later = due_action(pod, float("inf"), started, probe_failing, forced)
+    later = due_action(pod, float("inf"), *facts)
     return later == READY
 
 
@@ -129,3 +145,53 @@ def failed(pod: Obj, now: float) -> Obj:
         terminated = {"exitCode": 1, "reason": "Error", "startedAt": stamp(now), "finishedAt": stamp(now)}
         container.update(ready=False, started=False, state={"terminated": terminated})
     return out
+
+
+# ---------------------------------------------------------------- Job pods and held deletions
+
+KILLED = 137  # 128 + SIGKILL: what the kubelet reports for a container it stopped
+
+
+def terminated(pod: Obj, now: float, code: int, condition: str | None = None) -> Obj:
+    """The pod after its container exited with `code`: Succeeded for 0, else Failed; `condition` (e.g.
+    DisruptionTarget) is set True, as an eviction does. As the simulator's `Kubelet.exit`."""
+    out = with_readiness(pod, False, now)
+    status = out["status"]
+    status["phase"] = "Succeeded" if code == 0 and condition is None else "Failed"
+    if condition is not None:
+        set_condition(status, condition, True, now)
+    reason = "Completed" if code == 0 else "Error"
+    for container in status.get("containerStatuses") or ():
+        state = {"exitCode": code, "reason": reason, "startedAt": stamp(now), "finishedAt": stamp(now)}
+        container.update(ready=False, started=False, state={"terminated": state})
+    return out
+
+
+def restarted(pod: Obj, now: float) -> Obj:
+    """restartPolicy OnFailure/Always: the failed container restarts in place (restartCount + 1)."""
+    out = copy.deepcopy(pod)
+    for container in (out.get("status") or {}).get("containerStatuses") or ():
+        container["restartCount"] = container.get("restartCount", 0) + 1
+        container["state"] = {"running": {"startedAt": stamp(now)}}
+    return out
+
+
+def exit_status(pod: Obj, now: float, code: int, condition: str | None = None) -> Obj:
+    """What the kubelet writes when the pod's container exits `code` (see `terminated`, `restarted`)."""
+    restart = (pod.get("spec") or {}).get("restartPolicy", "Always")
+    if code != 0 and condition is None and restart in ("OnFailure", "Always"):
+        return restarted(pod, now)
+    return terminated(pod, now, code, condition)
+
+
+def held(pod: Obj) -> bool:
+    """A deleted pod a finalizer keeps (a Job's) that has not reported how it ended yet.
+
+    The kubelet stops its containers and reports it Failed (exit 137) before the finalizer holder lets
+    it go; without that report the Job controller would wait for it forever.
+    """
+    meta = pod["metadata"]
+    return bool(meta.get("deletionTimestamp") and meta.get("finalizers")) and phase(pod) not in (
+        "Succeeded",
+        "Failed",
+    )

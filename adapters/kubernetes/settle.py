@@ -80,12 +80,13 @@ def deployment_reason(d: Obj, replicasets: Iterable[Obj]) -> str:
     return ""
 
 
-def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool]) -> str:
+def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool], timers: bool = True) -> str:
     name = pod["metadata"]["name"]
     node = (pod.get("spec") or {}).get("nodeName", "")
     if node and node not in nodes:
         return f"pod {name}: on node {node} that left (waiting for pod GC)"
-    if pod["metadata"].get("deletionTimestamp"):
+    if pod["metadata"].get("deletionTimestamp") and timers:
+        # a grace period is a timer (the model's too); `kubelet_waiting` tells when it is over
         return f"pod {name}: terminating"
     if ps.phase(pod) == "Pending":
         return f"pod {name}: Pending"
@@ -94,21 +95,106 @@ def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool]
     return ""
 
 
+def daemonset_reason(ds: Obj, pods: Iterable[Obj], now: float, timers: bool) -> str:
+    meta, status = ds["metadata"], ds.get("status") or {}
+    name = meta["name"]
+    if meta.get("deletionTimestamp"):
+        return f"DaemonSet {name}: being deleted"
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        return f"DaemonSet {name}: observedGeneration behind"
+    mine = [p for p in pods if controller_uid(p) == meta["uid"]]
+    if timers and any(ps.phase(p) == "Failed" and not p["metadata"].get("deletionTimestamp") for p in mine):
+        # deleted after the controller's failedPodsBackoff (1 s, doubling)
+        # ref: pkg/controller/daemon/daemon_controller.go (podsShouldBeOnNode)
+        return f"DaemonSet {name}: a failed pod waits for its back-off"
+    min_ready = ds["spec"].get("minReadySeconds", 0)
+    live = [p for p in mine if active(p)]
+    if timers and any(ps.is_ready(p) and not available(p, min_ready, now) for p in live):
+        return f"DaemonSet {name}: a Ready pod is not yet available (minReadySeconds)"
+    if timers and min_ready and status.get("numberReady", 0) != status.get("numberAvailable", 0):
+        # the controller re-syncs after minReadySeconds exactly then
+        # ref: pkg/controller/daemon/daemon_controller.go (updateDaemonSetStatus)
+        return f"DaemonSet {name}: numberReady != numberAvailable, a re-sync after minReadySeconds is due"
+    return ""
+
+
+def job_wanted(job: Obj) -> int:
+    """How many pods the Job controller wants active now (NonIndexed and Indexed alike)."""
+    spec, status = job["spec"], job.get("status") or {}
+    parallelism, succeeded = spec.get("parallelism", 1), status.get("succeeded", 0)
+    if spec.get("completions") is None:  # a work queue: no new pods once one succeeded
+        return parallelism if succeeded == 0 else 0
+    return max(0, min(parallelism, spec["completions"] - succeeded))
+
+
+def _finished(job: Obj) -> bool:
+    conditions = (job.get("status") or {}).get("conditions") or ()
+    return any(c["type"] in ("Complete", "Failed") and c["status"] == "True" for c in conditions)
+
+
+def job_reason(job: Obj, pods: Iterable[Obj], timers: bool) -> str:
+    """Why the Job controller will act again ("" when it will not); with `timers` also what a timer
+    brings: back-off before replacements, the active deadline."""
+    meta, spec, status = job["metadata"], job["spec"], job.get("status") or {}
+    name = meta["name"]
+    if meta.get("deletionTimestamp"):
+        return f"Job {name}: being deleted"
+    mine = [p for p in pods if controller_uid(p) == meta["uid"]]
+    if any(ps.phase(p) in ("Succeeded", "Failed") and p["metadata"].get("finalizers") for p in mine):
+        return f"Job {name}: a finished pod is not counted yet (tracking finalizer)"
+    uncounted = status.get("uncountedTerminatedPods") or {}
+    if uncounted.get("succeeded") or uncounted.get("failed"):
+        return f"Job {name}: uncountedTerminatedPods not empty"
+    live = [p for p in mine if active(p)]
+    if status.get("active", 0) != len(live) or status.get("ready", 0) != sum(map(ps.is_ready, live)):
+        return f"Job {name}: status.active/ready do not match its pods"
+    if _finished(job):
+        return f"Job {name}: finished with pods still active" if live else ""
+    conditions = {c["type"] for c in status.get("conditions") or () if c["status"] == "True"}
+    if conditions & {"FailureTarget", "SuccessCriteriaMet"}:
+        return f"Job {name}: {sorted(conditions)} without its terminal condition"
+    if spec.get("suspend") or not timers:
+        return ""
+    if len(live) < job_wanted(job):
+        return f"Job {name}: {len(live)} active pods of {job_wanted(job)} (back-off)"
+    if spec.get("activeDeadlineSeconds") is not None and status.get("startTime"):
+        # with or without pods: the controller re-syncs at the deadline and fails the Job
+        # ref: pkg/controller/job/job_controller.go (pastActiveDeadline, syncJob)
+        return f"Job {name}: the active deadline has not passed"
+    return ""
+
+
 def unsettled_reason(
-    snapshot: dict[str, list[Obj]], nodes: set[str], now: float, kubelet_waiting: Callable[[Obj], bool]
+    snapshot: dict[str, list[Obj]],
+    nodes: set[str],
+    now: float,
+    kubelet_waiting: Callable[[Obj], bool],
+    timers: bool = True,
 ) -> str:
-    """Why the snapshot is not settled yet ("" when nothing is pending)."""
+    """Why the snapshot is not settled yet ("" when nothing is pending).
+
+    With `timers=False`, only what happens at once: what is left waits for a timer (back-off,
+    minReadySeconds, an active deadline).
+    """
     pods = snapshot["Pod"]
     for pod in pods:
-        reason = pod_reason(pod, nodes, kubelet_waiting)
+        reason = pod_reason(pod, nodes, kubelet_waiting, timers)
         if reason:
             return reason
-    for rs in snapshot["ReplicaSet"]:
+    for rs in snapshot.get("ReplicaSet", ()):
         reason = replicaset_reason(rs, pods, now)
         if reason:
             return reason
-    for d in snapshot["Deployment"]:
+    for d in snapshot.get("Deployment", ()):
         reason = deployment_reason(d, snapshot["ReplicaSet"])
+        if reason:
+            return reason
+    for ds in snapshot.get("DaemonSet", ()):
+        reason = daemonset_reason(ds, pods, now, timers)
+        if reason:
+            return reason
+    for job in snapshot.get("Job", ()):
+        reason = job_reason(job, pods, timers)
         if reason:
             return reason
     return ""
