@@ -42,6 +42,18 @@ def test_a_bound_pod_starts_then_turns_ready_after_its_delay():
     assert ps.due_action(never, T, T, False, True) == ps.READY  # a `ready` action forces it
 
 
+def test_a_crashed_pod_restarts_in_place_and_is_ready_again_after_its_delay():
+    running = ps.with_readiness(ps.started(pod("3"), T, ready=False), True, T + 3)
+    crashed = ps.crashed(running, T + 10)
+    status = crashed["status"]
+    assert status["phase"] == "Running" and not ps.is_ready(crashed)
+    assert status["containerStatuses"][0]["restartCount"] == 1
+    assert status["containerStatuses"][0]["state"] == {"running": {"startedAt": ps.stamp(T + 10)}}
+    # the stand-in restarts the delay at the crash: not due at +2, due at +3
+    assert ps.due_action(crashed, T + 12, T + 10, False, False) == ""
+    assert ps.due_action(crashed, T + 13, T + 10, False, False) == ps.READY
+
+
 def test_a_deleted_pod_is_finished_when_its_grace_period_is_over():
     p = pod(deletionTimestamp=ps.stamp(T + 1))
     assert ps.due_action(p, T, None, False, False) == ""

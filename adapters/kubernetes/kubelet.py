@@ -208,20 +208,30 @@ class VirtualKubelet:
     # ------------------------------------------------------------ world actions (from the adapter)
 
     def write_pod(self, name: str, change: str) -> None:
-        """fail / unready / ready one pod, retrying on conflicts with our own thread's writes."""
+        """fail / unready / ready / crash one pod, retrying on conflicts with our own thread's writes."""
         for _ in range(20):
             pod = self.api.get("Pod", self.namespace, name)
             if pod is None or not self.mine(pod):
                 return
             uid, now = pod["metadata"]["uid"], time.time()
+            running = ps.phase(pod) == "Running"
             with self.lock:
                 if change == "unready":
                     self.probe_failing.add(uid)
                 elif change == "ready":
                     self.probe_failing.discard(uid)
                     self.forced_ready.add(uid)
-            if ps.phase(pod) != "Running" and change != "fail":
+                elif change == "crash" and running:  # the restarted container's delay starts now
+                    self.forced_ready.discard(uid)
+                    self.started[uid] = now
+            if not running and change != "fail":
                 return
+            if change == "crash":
+                try:
+                    self.api.update("Pod", self.namespace, ps.crashed(pod, now), "status")
+                    return
+                except Conflict:
+                    continue
             ready = change == "ready" and self.facts(pod)[3]  # not Ready on a node that is not Ready
             new = ps.failed(pod, now) if change == "fail" else ps.with_readiness(pod, ready, now)
             try:

@@ -2,7 +2,8 @@
 
 Mirrors the simulator's kubelet (`adapters/simulator/kubelet.py`) so the same scenario means the same
 thing on both targets: a bound pod turns Running at once and Ready `kubeprops.io/ready-after` seconds
-later (never for `never`); `fail` ends it with exit code 1; `unready`/`ready` flip the readiness probe.
+later (never for `never`); `fail` ends it with exit code 1; `unready`/`ready` flip the readiness probe;
+`crash` restarts its container in place (restartCount + 1), Ready again `ready-after` seconds later.
 Times are wall-clock seconds since the Unix epoch, written with whole-second precision as the API
 server stores them anyway (metav1.Time).
 """
@@ -174,6 +175,12 @@ def restarted(pod: Obj, now: float) -> Obj:
         container["restartCount"] = container.get("restartCount", 0) + 1
         container["state"] = {"running": {"startedAt": stamp(now)}}
     return out
+
+
+def crashed(pod: Obj, now: float) -> Obj:
+    """The `crash` action: the container dies and is restarted in place, not Ready until its delay has
+    passed again (the kubelet stand-in counts that delay from `now`)."""
+    return restarted(with_readiness(pod, False, now), now)
 
 
 def exit_status(pod: Obj, now: float, code: int, condition: str | None = None) -> Obj:
