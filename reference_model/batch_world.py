@@ -56,7 +56,7 @@ from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import Advance
 
 from . import job_validation as validation
-from .cronjob import cronjob_sync
+from .cronjob import cronjob_sync, schedule_edit_requeue
 from .job import JobDecision, job_sync, ttl_expired_at
 from .job_backoff import NO_BACKOFF, BackoffRecord
 
@@ -248,6 +248,26 @@ class _World:
         if changed or self.cronjobs[cj.name] != cj:
             self.dirty.add((CRONJOB, cj.name))
 
+    def touch_after(self, op: object, before: CronJobView | None) -> None:
+        """Every object is synced after an operation, except a CronJob whose schedule or time zone it changed:
+        that one waits for the next slot of its new schedule (upstream's updateCronJob)."""
+        self.touch_all()
+        after = self.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
+        if (
+            after is None
+            or before is None
+            or (after.spec.schedule, after.spec.time_zone)
+            == (
+                before.spec.schedule,
+                before.spec.time_zone,
+            )
+        ):
+            return
+        self.dirty.discard((CRONJOB, after.name))
+        requeue = schedule_edit_requeue(after, self.now)
+        if requeue is not None:
+            self.wakeups.add((self.now + requeue, CRONJOB, after.name))
+
     def settle(self) -> None:
         """Sync dirty Jobs (by name), then dirty CronJobs, until nothing changes."""
         for _ in range(MAX_ROUNDS):
@@ -362,11 +382,12 @@ def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
         if isinstance(op, Advance):
             world.advance(op.seconds)
             continue
+        before = world.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
         try:
             _apply(world, op)
         except InvalidSpec:
             continue
-        world.touch_all()
+        world.touch_after(op, before)
         world.settle()
     return world.freeze()
 
@@ -380,8 +401,9 @@ def apply(state: BatchState, op: object) -> BatchState:
     if isinstance(op, Advance):
         world.advance(op.seconds)
         return world.freeze()
+    before = world.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
     _apply(world, op)
-    world.touch_all()
+    world.touch_after(op, before)
     world.settle()
     return world.freeze()
 

@@ -160,6 +160,8 @@ class ClusterView:
     jobs: tuple[JobView, ...] = ()
     cronjobs: tuple[CronJobView, ...] = ()
     job_pods: tuple[JobPodView, ...] = ()  # the pods Jobs control, as the Job controller reads them
+    # Unix time at which the target's clock read 0: CronJob schedules and Job names are in Unix time
+    epoch: float = 0.0
 
     def deployment(self, name: str) -> DeploymentView | None:
         return next((d for d in self.deployments if d.name == name), None)

@@ -183,3 +183,9 @@ from .admission_batch import default_job, validate_job  # noqa: E402
 
 DEFAULTERS["Job"] = default_job
 VALIDATORS["Job"] = validate_job
+
+# batch/v1 CronJobs: their own module as well.
+from .admission_cronjob import default_cronjob, validate_cronjob  # noqa: E402
+
+DEFAULTERS["CronJob"] = default_cronjob
+VALIDATORS["CronJob"] = validate_cronjob

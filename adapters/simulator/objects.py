@@ -21,6 +21,11 @@ JOB = "Job"
 KINDS = (*KINDS, JOB)
 API_VERSION[JOB] = "batch/v1"
 
+# CronJobs (batch/v1)
+CRONJOB = "CronJob"
+KINDS = (*KINDS, CRONJOB)
+API_VERSION[CRONJOB] = "batch/v1"
+
 
 def clone(value: Any) -> Any:
     """Deep copy of JSON-shaped data; much faster than copy.deepcopy."""
