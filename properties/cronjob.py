@@ -40,7 +40,8 @@ from .job import BatchMachine, _violations, batch_view
 from .machine import SETTLED, PropertyViolation, seeds
 from .shift import shift_view
 
-SHORT_STEPS = (1, 20, 60, 250, 600, 3600, 4 * 3600)
+SHORT_STEPS = (1, 20, 60, 250, 600, 3600)
+GAPS = (600, 3 * 3600, 86_400, 10 * 86_400)  # suspended: 2 to 2880 missed slots of the schedules generated
 LONG_STEPS = (86_400, 3 * 86_400, 10 * 86_400)
 MANY_SLOTS = ("0 9 * * 1-5", "@daily", "30 */6 * * *")  # schedules for which days are a few slots
 
@@ -159,6 +160,14 @@ class CronJobMachine(BatchMachine):
     def jump(self, seconds: int) -> None:
         # days pass: many missed slots while suspended (>100 with the frequent schedules), a few otherwise
         self.do(Advance(seconds))
+
+    @rule(seconds=st.sampled_from(GAPS))
+    def suspended_gap(self, seconds: int) -> None:
+        # Missed slots as one generated step (an outage or a pause): suspend, let time pass, resume; only the
+        # most recent missed slot may run, and only within startingDeadlineSeconds
+        self.do(batch.SetSuspend(batch.CRONJOB, self.name, True))
+        self.do(Advance(seconds))
+        self.do(batch.SetSuspend(batch.CRONJOB, self.name, False))
 
     @precondition(lambda self: self.between_slots())
     @rule(index=st.integers(0, 3), succeeds=st.booleans())

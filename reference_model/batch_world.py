@@ -248,25 +248,23 @@ class _World:
         if changed or self.cronjobs[cj.name] != cj:
             self.dirty.add((CRONJOB, cj.name))
 
-    def touch_after(self, op: object, before: CronJobView | None) -> None:
-        """Every object is synced after an operation, except a CronJob whose schedule or time zone it changed:
-        that one waits for the next slot of its new schedule (upstream's updateCronJob)."""
-        self.touch_all()
-        after = self.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
-        if (
-            after is None
-            or before is None
-            or (after.spec.schedule, after.spec.time_zone)
-            == (
-                before.spec.schedule,
-                before.spec.time_zone,
-            )
-        ):
-            return
-        self.dirty.discard((CRONJOB, after.name))
-        requeue = schedule_edit_requeue(after, self.now)
-        if requeue is not None:
-            self.wakeups.add((self.now + requeue, CRONJOB, after.name))
+    def touch_after(self, before: dict[str, CronJobView]) -> None:
+        """After an operation: sync every Job, and every CronJob the operation changed (an unchanged object
+        gets no watch event), except one whose schedule or time zone changed: upstream's updateCronJob
+        queues that one for the next slot of its new schedule instead of syncing it at once."""
+        # ref cronjob_controllerv2.go@v1.35.4 (updateCronJob)
+        self.dirty |= {(JOB, n) for n in self.jobs}
+        for name, cj in self.cronjobs.items():
+            old = before.get(name)
+            if old == cj:
+                continue
+            if old is None or (old.spec.schedule, old.spec.time_zone) == (
+                cj.spec.schedule,
+                cj.spec.time_zone,
+            ):
+                self.dirty.add((CRONJOB, name))
+            elif (requeue := schedule_edit_requeue(cj, self.now)) is not None:
+                self.wakeups.add((self.now + requeue, CRONJOB, name))
 
     def settle(self) -> None:
         """Sync dirty Jobs (by name), then dirty CronJobs, until nothing changes."""
@@ -382,12 +380,12 @@ def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
         if isinstance(op, Advance):
             world.advance(op.seconds)
             continue
-        before = world.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
+        before = dict(world.cronjobs)
         try:
             _apply(world, op)
         except InvalidSpec:
             continue
-        world.touch_after(op, before)
+        world.touch_after(before)
         world.settle()
     return world.freeze()
 
@@ -401,9 +399,9 @@ def apply(state: BatchState, op: object) -> BatchState:
     if isinstance(op, Advance):
         world.advance(op.seconds)
         return world.freeze()
-    before = world.cronjobs.get(op.name) if isinstance(op, SetSchedule) else None
+    before = dict(world.cronjobs)
     _apply(world, op)
-    world.touch_after(op, before)
+    world.touch_after(before)
     world.settle()
     return world.freeze()
 

@@ -102,6 +102,11 @@ from .mutations_daemonset import DAEMONSET_MUTATIONS  # noqa: E402
 
 MUTATIONS.update(DAEMONSET_MUTATIONS)
 
+# ... and the CronJob controller's.
+from .mutations_cronjob import CRONJOB_MUTATIONS  # noqa: E402
+
+MUTATIONS.update(CRONJOB_MUTATIONS)
+
 
 def install(names: Iterable[str], setattr_: SetAttr = setattr) -> list[tuple[ModuleType, str, Any]]:
     """Install the named mutations; return (module, attribute, original) to undo them."""

@@ -9,14 +9,16 @@ Forbid (skips without advancing lastScheduleTime), Replace (GET and delete every
 propagation), Job creation `<name>-<minutes since 1970>` with AlreadyExists handling, and the requeue at
 the next slot + 100 ms. One status write per sync. Schedule edits requeue at the next slot of the new
 schedule (updateCronJob); Job events enqueue the controlling CronJob.
-Not modelled: events (only reasons in `last_events`, for tests), metrics, the controller-manager's local
-zone (a CronJob without timeZone runs in UTC).
+Not modelled: events (only their reasons, the latest in `events`, for tests), metrics, the
+controller-manager's local zone (a CronJob without timeZone runs in UTC).
 ref: kubernetes/kubernetes v1.35.4 pkg/controller/cronjob/cronjob_controllerv2.go (NewControllerV2,
 processNextWorkItem, sync, syncCronJob, cleanupFinishedJobs, removeOldestJobs, deleteJob, addJob,
 updateJob, updateCronJob), pkg/controller/cronjob/injection.go (realJobControl.DeleteJob: Background)
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 from kubeprops.adapters.kube_objects import format_time
 
@@ -30,6 +32,7 @@ from . import cronjob_util as util
 from .workqueue import WorkQueue
 
 FORBID, REPLACE = "Forbid", "Replace"
+EVENTS_KEPT = 100
 
 
 class CronJobController:
@@ -40,7 +43,7 @@ class CronJobController:
         self.informer = informer
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
-        self.last_events: list[str] = []  # reasons of the events of the latest sync
+        self.events: deque[str] = deque(maxlen=EVENTS_KEPT)  # reasons of the latest events, for tests
         informer.add_handler(CRONJOB, self._on_cronjob)
         informer.add_handler(JOB, self._on_job)
 
@@ -115,7 +118,6 @@ def sync(ctl: CronJobController, key: str) -> float | None:
     cached = ctl.informer.get(CRONJOB, key)
     if cached is None:
         return None
-    ctl.last_events = []
     jobs = children(ctl, cached)
     cj = clone(cached)
     cj.setdefault("status", {})
@@ -144,10 +146,10 @@ def _delete_job(ctl: CronJobController, cj: Obj, job: Obj) -> bool:
     try:
         ctl.client.delete(JOB, job["metadata"]["name"])
     except ApiError:
-        ctl.last_events.append("FailedDelete")
+        ctl.events.append("FailedDelete")
         return False
     _drop_active(cj, job["metadata"]["uid"])
-    ctl.last_events.append("SuccessfulDelete")
+    ctl.events.append("SuccessfulDelete")
     return True
 
 
@@ -183,11 +185,11 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
                 cj = clone(fresh)
                 cj.setdefault("status", {})
                 continue
-            ctl.last_events.append("UnexpectedJob")
+            ctl.events.append("UnexpectedJob")
         elif finished is not None:
             if listed:
                 _drop_active(cj, uid)
-                ctl.last_events.append("SawCompletedJob")
+                ctl.events.append("SawCompletedJob")
                 changed = True
             # in the same sync that drops it from the active list (not one sync later)
             done, last = util.completion_time(job), cj["status"].get("lastSuccessfulTime")
@@ -197,7 +199,7 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
     for ref in list(_active(cj)):
         if ref["uid"] not in uids and ctl.client.get(JOB, ref["name"]) is None:
             _drop_active(cj, ref["uid"])  # confirmed missing by a live GET
-            ctl.last_events.append("MissingJob")
+            ctl.events.append("MissingJob")
             changed = True
     return cj, changed
 
@@ -205,12 +207,12 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
 def _schedule_of(ctl: CronJobController, cj: Obj) -> cron.CronSchedule | None:
     zone = cj["spec"].get("timeZone")
     if zone is not None and not util.load_zone(zone):
-        ctl.last_events.append("UnknownTimeZone")
+        ctl.events.append("UnknownTimeZone")
         return None
     try:
         return cron.parse(util.format_schedule(cj))
     except cron.BadSchedule:
-        ctl.last_events.append("UnparseableSchedule")
+        ctl.events.append("UnparseableSchedule")
         return None
 
 
@@ -233,21 +235,29 @@ def sync_cronjob(
     try:
         due = most_recent_due(ctl, cj, now, sched)
     except cron.BadSchedule:
-        ctl.last_events.append("InvalidSchedule")
+        ctl.events.append("InvalidSchedule")
         return None, changed, None
     requeue = util.next_schedule_delay(cj, ctl.clock.now, sched)
     if due is None or skip_slot(ctl, cj, due, now):
         return requeue, changed, None
-    if cj["spec"].get("concurrencyPolicy") == REPLACE:
-        for ref in list(_active(cj)):
-            job = ctl.client.get(JOB, ref["name"])
-            if job is None:
-                ctl.last_events.append("FailedGet")
-                return None, changed, NotFound(f"jobs {ref['name']!r} not found")
-            if not _delete_job(ctl, cj, job):
-                return None, True, ApiError(f"could not replace job {ref['name']}")
-            changed = True
+    if cj["spec"].get("concurrencyPolicy") == REPLACE and _active(cj):
+        changed, error = True, replace_active_jobs(ctl, cj)
+        if error is not None:
+            return None, changed, error
     return start_job(ctl, cj, due, now, sched, changed)
+
+
+def replace_active_jobs(ctl: CronJobController, cj: Obj) -> ApiError | None:
+    """Replace: GET and delete every active Job (background propagation: its pods may still be terminating
+    when the new Job starts); the first failure stops the sync."""
+    for ref in list(_active(cj)):
+        job = ctl.client.get(JOB, ref["name"])
+        if job is None:
+            ctl.events.append("FailedGet")
+            return NotFound(f"jobs {ref['name']!r} not found")
+        if not _delete_job(ctl, cj, job):
+            return ApiError(f"could not replace job {ref['name']}")
+    return None
 
 
 def most_recent_due(ctl: CronJobController, cj: Obj, now: float, sched: cron.CronSchedule) -> float | None:
@@ -256,7 +266,7 @@ def most_recent_due(ctl: CronJobController, cj: Obj, now: float, sched: cron.Cro
     if due.most_recent is None or due.most_recent > now:
         return None
     if due.missed == util.MANY:
-        ctl.last_events.append("TooManyMissedTimes")
+        ctl.events.append("TooManyMissedTimes")
     return due.most_recent
 
 
@@ -264,14 +274,14 @@ def skip_slot(ctl: CronJobController, cj: Obj, due: float, now: float) -> bool:
     """Too late for startingDeadlineSeconds, already processed, or Forbid with a Job still active."""
     deadline = cj["spec"].get("startingDeadlineSeconds")
     if deadline is not None and due + deadline < now:
-        ctl.last_events.append("MissSchedule")
+        ctl.events.append("MissSchedule")
         return True
     last = cj["status"].get("lastScheduleTime")
     name = util.job_name(cj, due)
     if any(ref["name"] == name for ref in _active(cj)) or (last and util.unix(util.parse_time(last)) == due):
         return True
     if cj["spec"].get("concurrencyPolicy") == FORBID and _active(cj):
-        ctl.last_events.append("JobAlreadyActive")  # lastScheduleTime stays: the slot is deferred
+        ctl.events.append("JobAlreadyActive")  # lastScheduleTime stays: the slot is deferred
         return True
     return False
 
@@ -282,7 +292,7 @@ def start_job(
     """Create the slot's Job (AlreadyExists: take ours into the active list), record it in the status."""
     try:
         job = ctl.client.create(JOB, util.job_from_template(cj, due))
-        ctl.last_events.append("SuccessfulCreate")
+        ctl.events.append("SuccessfulCreate")
     except AlreadyExists:
         job = ctl.client.get(JOB, util.job_name(cj, due))
         ref = controller_ref(job) if job is not None else None
@@ -293,7 +303,7 @@ def start_job(
         if any(r["uid"] == job["metadata"]["uid"] for r in _active(cj)):
             return None, changed, None
     except ApiError as err:
-        ctl.last_events.append("FailedCreate")
+        ctl.events.append("FailedCreate")
         return None, changed, err
     meta = job["metadata"]
     _active(cj).append(
