@@ -40,7 +40,8 @@ from .job import BatchMachine, _violations, batch_view
 from .machine import SETTLED, PropertyViolation, seeds
 from .shift import shift_view
 
-SHORT_STEPS = (1, 20, 60, 250, 600, 3600)
+# the first (where shrinking heads) crosses a slot of every-5-minutes schedules; 1 s lands between syncs
+SHORT_STEPS = (301, 60, 600, 3600, 1, 20, 250)
 GAPS = (600, 3 * 3600, 86_400, 10 * 86_400)  # suspended: 2 to 2880 missed slots of the schedules generated
 LONG_STEPS = (86_400, 3 * 86_400, 10 * 86_400)
 MANY_SLOTS = ("0 9 * * 1-5", "@daily", "30 */6 * * *")  # schedules for which days are a few slots
@@ -59,6 +60,18 @@ class CronOutcome:
     active: tuple[str, ...]
     last_schedule_time: float | None = attrs.field(converter=_ms)
     last_successful_time: float | None = attrs.field(converter=_ms)
+
+
+def edits(name: str = "tick") -> list[st.SearchStrategy[object]]:
+    """Suspend/resume, schedule and time zone, concurrency policy, starting deadline, history limits (-1: the
+    API server must reject it, spec.successfulJobsHistoryLimit, on both sides)."""
+    return [
+        st.builds(batch.SetSuspend, st.just(batch.CRONJOB), st.just(name), st.booleans()),
+        st.builds(batch.SetSchedule, st.just(name), st.sampled_from(SCHEDULES), st.sampled_from(ZONES)),
+        st.builds(batch.SetConcurrencyPolicy, st.just(name), st.sampled_from(POLICIES)),
+        st.builds(batch.SetStartingDeadline, st.just(name), st.sampled_from(DEADLINES)),
+        st.builds(batch.SetHistoryLimits, st.just(name), st.integers(-1, 3), st.integers(0, 2)),
+    ]
 
 
 class CronJobMachine(BatchMachine):
@@ -176,26 +189,10 @@ class CronJobMachine(BatchMachine):
         if job is not None:
             self.do(batch.PodSucceeds(job) if succeeds else batch.PodFails(job))
 
-    @rule(suspend=st.booleans())
-    def set_suspend(self, suspend: bool) -> None:
-        self.do(batch.SetSuspend(batch.CRONJOB, self.name, suspend))
-
-    @rule(schedule=st.sampled_from(SCHEDULES), zone=st.sampled_from(ZONES))
-    def set_schedule(self, schedule: str, zone: str | None) -> None:
-        self.do(batch.SetSchedule(self.name, schedule, zone))
-
-    @rule(policy=st.sampled_from(POLICIES))
-    def set_policy(self, policy: str) -> None:
-        self.do(batch.SetConcurrencyPolicy(self.name, policy))
-
-    @rule(seconds=st.sampled_from(DEADLINES))
-    def set_deadline(self, seconds: int | None) -> None:
-        self.do(batch.SetStartingDeadline(self.name, seconds))
-
-    @rule(successful=st.integers(-1, 3), failed=st.integers(0, 2))
-    def set_history_limits(self, successful: int, failed: int) -> None:
-        # -1: the API server must reject it (spec.successfulJobsHistoryLimit) on both sides
-        self.do(batch.SetHistoryLimits(self.name, successful, failed))
+    @rule(op=st.one_of(edits()))
+    def edit(self, op: object) -> None:
+        # one rule for every spec edit, so that time passing is as likely as editing
+        self.do(op)
 
 
 def _finished(job: batch.JobView) -> str | None:
