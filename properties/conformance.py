@@ -21,6 +21,7 @@ from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.files import Scenario
 
 from .apps_machine import AppsMachine
+from .cronjob import CronJobMachine
 from .daemonset import DaemonSetMachine
 from .deployment import DeploymentMachine
 from .job import JobMachine
@@ -33,12 +34,13 @@ PASS, FAIL, UNKNOWN, ERROR, SKIPPED = "pass", "fail", "unknown", "error", "skipp
 
 #: Every controller kubeprops knows, by its lowercase kind; IMPLEMENTED is what this version checks.
 CONTROLLERS = ("replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob")
-MACHINES: dict[str, type[WorkloadMachine] | type[AppsMachine] | type[JobMachine]] = {
+MACHINES: dict[str, type[WorkloadMachine] | type[AppsMachine] | type[JobMachine] | type[CronJobMachine]] = {
     "replicaset": ReplicaSetMachine,
     "deployment": DeploymentMachine,
     "daemonset": DaemonSetMachine,
     "job": JobMachine,
     "statefulset": StatefulSetMachine,
+    "cronjob": CronJobMachine,
 }
 IMPLEMENTED = tuple(c for c in CONTROLLERS if c in MACHINES)
 

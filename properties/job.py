@@ -49,10 +49,13 @@ def _violations(header: str, found: list) -> PropertyViolation:
     return PropertyViolation(f"{header}:\n{lines}")
 
 
-class JobMachine(RuleBasedStateMachine):
+class BatchMachine(RuleBasedStateMachine):
+    """The plumbing the Job and CronJob machines share (no rules): start a target, apply an operation to it
+    and to `batch_world`, check every observed state against the ALWAYS invariants."""
+
     config: ClassVar[MachineConfig]
-    kind: ClassVar[str] = batch.JOB
-    name: ClassVar[str] = "work"
+    kind: ClassVar[str]
+    name: ClassVar[str]
 
     def __init__(self) -> None:
         super().__init__()
@@ -116,17 +119,32 @@ class JobMachine(RuleBasedStateMachine):
         if lag > 0:
             self.model = batch_world.apply(self.model, Advance(lag))  # type: ignore[arg-type]
 
+    def to_batch_view(self, view: ClusterView) -> batch.BatchView:
+        return batch_view(view)
+
     def on_state(self, view: ClusterView) -> None:
         if self.config.check != ALWAYS:
             return
         self.config.stats.states_checked += 1
-        current = batch_view(view)
+        current = self.to_batch_view(view)
         found = check_batch_always(current)
         if self.last_view is not None:
             found += check_batch_transition(self.last_view, current)
         self.last_view = current
         if found:
             raise _violations(f"observed state at t={view.now:g} violates", found)
+
+    def _mark_unknown(self, reason: str) -> None:
+        if not self.unknown:
+            self.unknown = True
+            self.config.stats.unknown += 1
+            self.config.stats.unknown_reasons.append(reason)
+        note(f"did not settle: {reason}")
+
+
+class JobMachine(BatchMachine):
+    kind: ClassVar[str] = batch.JOB
+    name: ClassVar[str] = "work"
 
     def settle_and_compare(self) -> None:
         assert self.adapter is not None
@@ -155,13 +173,6 @@ class JobMachine(RuleBasedStateMachine):
         if expected != actual:
             lines = [f"model:  {e}" for e in expected] + [f"target: {a}" for a in actual]
             raise PropertyViolation("settled Jobs differ from the model:\n  " + "\n  ".join(lines))
-
-    def _mark_unknown(self, reason: str) -> None:
-        if not self.unknown:
-            self.unknown = True
-            self.config.stats.unknown += 1
-            self.config.stats.unknown_reasons.append(reason)
-        note(f"did not settle: {reason}")
 
     def teardown(self) -> None:
         try:

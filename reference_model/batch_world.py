@@ -56,7 +56,7 @@ from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import Advance
 
 from . import job_validation as validation
-from .cronjob import cronjob_sync
+from .cronjob import cronjob_sync, schedule_edit_requeue
 from .job import JobDecision, job_sync, ttl_expired_at
 from .job_backoff import NO_BACKOFF, BackoffRecord
 
@@ -248,6 +248,24 @@ class _World:
         if changed or self.cronjobs[cj.name] != cj:
             self.dirty.add((CRONJOB, cj.name))
 
+    def touch_after(self, before: dict[str, CronJobView]) -> None:
+        """After an operation: sync every Job, and every CronJob the operation changed (an unchanged object
+        gets no watch event), except one whose schedule or time zone changed: upstream's updateCronJob
+        queues that one for the next slot of its new schedule instead of syncing it at once."""
+        # ref cronjob_controllerv2.go@v1.35.4 (updateCronJob)
+        self.dirty |= {(JOB, n) for n in self.jobs}
+        for name, cj in self.cronjobs.items():
+            old = before.get(name)
+            if old == cj:
+                continue
+            if old is None or (old.spec.schedule, old.spec.time_zone) == (
+                cj.spec.schedule,
+                cj.spec.time_zone,
+            ):
+                self.dirty.add((CRONJOB, name))
+            elif (requeue := schedule_edit_requeue(cj, self.now)) is not None:
+                self.wakeups.add((self.now + requeue, CRONJOB, name))
+
     def settle(self) -> None:
         """Sync dirty Jobs (by name), then dirty CronJobs, until nothing changes."""
         for _ in range(MAX_ROUNDS):
@@ -362,11 +380,12 @@ def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
         if isinstance(op, Advance):
             world.advance(op.seconds)
             continue
+        before = dict(world.cronjobs)
         try:
             _apply(world, op)
         except InvalidSpec:
             continue
-        world.touch_all()
+        world.touch_after(before)
         world.settle()
     return world.freeze()
 
@@ -380,8 +399,9 @@ def apply(state: BatchState, op: object) -> BatchState:
     if isinstance(op, Advance):
         world.advance(op.seconds)
         return world.freeze()
+    before = dict(world.cronjobs)
     _apply(world, op)
-    world.touch_all()
+    world.touch_after(before)
     world.settle()
     return world.freeze()
 

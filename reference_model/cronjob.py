@@ -98,6 +98,14 @@ def next_schedule_requeue(cj: CronJobView, now: float, schedule: cron.Schedule) 
     return None if following is None else following + NEXT_SCHEDULE_DELTA - now
 
 
+def schedule_edit_requeue(cj: CronJobView, now: float) -> float | None:
+    """After an edit of the schedule or time zone the CronJob is not synced at once: it is queued for the
+    next slot of the new schedule (None when that schedule does not parse)."""
+    # ref cronjob_controllerv2.go@v1.35.4 (updateCronJob: enqueueControllerAfter(nextScheduleTimeDuration))
+    schedule = _schedule_of(cj)
+    return None if isinstance(schedule, str) else next_schedule_requeue(cj, now, schedule)
+
+
 @attrs.frozen
 class CronJobDecision:
     """What one sync does: the Job it creates (name and slot), the Jobs it deletes (Replace first, then
@@ -118,7 +126,7 @@ def _finished_type(job: JobView) -> str | None:
 
 def reconcile_active(cj: CronJobView, jobs: Sequence[JobView]) -> tuple[CronJobStatus, tuple[str, ...]]:
     """Drop finished and missing Jobs from status.active; raise lastSuccessfulTime from succeeded Jobs."""
-    # ref cronjob_controllerv2.go (syncCronJob, first part)
+    # ref cronjob_controllerv2.go@v1.35.4 (syncCronJob, first part: `if found {...}; if IsJobSucceeded {...}`)
     status, events = cj.status, []
     active = list(status.active)
     last_success = status.last_successful_time
@@ -126,10 +134,12 @@ def reconcile_active(cj: CronJobView, jobs: Sequence[JobView]) -> tuple[CronJobS
         finished = _finished_type(job)
         if job.name not in active and finished is None:
             events.append("UnexpectedJob")
-        elif job.name in active and finished is not None:
+        elif finished is not None and job.name in active:
             active.remove(job.name)
             events.append("SawCompletedJob")
-        elif finished == COMPLETE and job.status.completion_time is not None:
+        # v1.35.4 reads the success in the same sync that drops the Job from the active list (not one sync
+        # later), so a Job the same sync's history cleanup deletes (limit 0) still sets it
+        if finished == COMPLETE and job.status.completion_time is not None:
             last_success = max(last_success or job.status.completion_time, job.status.completion_time)
     names = {j.name for j in jobs}
     for name in [n for n in active if n not in names]:

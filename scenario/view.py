@@ -168,6 +168,8 @@ class ClusterView:
     job_pods: tuple[JobPodView, ...] = ()  # the pods Jobs control, as the Job controller reads them
     statefulsets: tuple[StatefulSetView, ...] = ()
     claims: tuple[PersistentVolumeClaimView, ...] = ()  # PersistentVolumeClaims
+    # Unix time at which the target's clock read 0: CronJob schedules and Job names are in Unix time
+    epoch: float = 0.0
 
     def deployment(self, name: str) -> DeploymentView | None:
         return next((d for d in self.deployments if d.name == name), None)

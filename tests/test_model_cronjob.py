@@ -27,6 +27,7 @@ from kubeprops.scenario.batch import (
     SetConcurrencyPolicy,
     SetHistoryLimits,
     SetSchedule,
+    SetStartingDeadline,
     SetSuspend,
 )
 from kubeprops.scenario.errors import InvalidSpec
@@ -114,13 +115,22 @@ def test_replace_deletes_every_active_job_first():
     assert decision.status.active == (job_name("c", H10 + 15 * MIN),)
 
 
-def test_finished_jobs_leave_the_active_list_and_success_time_lags_one_sync():
+def test_finished_jobs_leave_the_active_list_and_set_success_time_in_the_same_sync():
+    # ref v1.35.4 cronjob_controllerv2.go (syncCronJob): `if found {deleteFromActiveList}` and then
+    # `if IsJobSucceeded {LastSuccessfulTime}` in one branch; the fact sheet (6.4) says one sync later
     cj = attrs.evolve(cronjob(), status=CronJobStatus(("c-1",), H10))
     done = child("c-1", "Complete", completion=H10 + 60.0)
     first = cronjob_sync(cj, [done], H10 + 2 * MIN)
-    assert first.status.active == () and first.status.last_successful_time is None
-    second = cronjob_sync(attrs.evolve(cj, status=first.status), [done], H10 + 3 * MIN)
-    assert second.status.last_successful_time == H10 + 60.0
+    assert first.status.active == () and first.status.last_successful_time == H10 + 60.0
+
+
+def test_success_time_is_kept_when_history_limit_zero_deletes_the_job():
+    # regression (found by the cronjob settles-to-model property against the simulator): cleanupFinishedJobs
+    # and syncCronJob read the same snapshot, so the deleted Job still sets lastSuccessfulTime
+    cj = attrs.evolve(cronjob(successful_jobs_history_limit=0), status=CronJobStatus(("c-1",), H10))
+    decision = cronjob_sync(cj, [child("c-1", "Complete", completion=H10 + 60.0)], H10 + 2 * MIN)
+    assert decision.delete_history == ("c-1",)
+    assert decision.status.last_successful_time == H10 + 60.0
 
 
 def test_history_limits_delete_the_oldest_by_start_time():
@@ -300,3 +310,20 @@ def test_invariants_catch_badly_named_children():
     view = bw.run([CreateCronJob("n", CronJobSpec("*/5 * * * *", JobSpec(T))), Advance(301)]).view()
     renamed = attrs.evolve(view, jobs=(attrs.evolve(view.jobs[0], name="n-6"),))
     assert [v.rule for v in check_batch_always(renamed)] == ["cronjob/one-job-per-slot"]
+
+
+def test_schedule_edit_waits_for_the_next_slot_of_the_new_schedule():
+    # regression (found by the cronjob settles-to-model property against the simulator): upstream's
+    # updateCronJob queues a CronJob whose schedule changed for the new schedule's next slot instead of
+    # syncing it at once, so a new-schedule slot due at the edit instant is never run
+    # ref cronjob_controllerv2.go@v1.35.4 (updateCronJob)
+    spec = CronJobSpec("30 */6 * * *", JobSpec(T))
+    state = bw.run(
+        [CreateCronJob("c", spec), Advance(86400 - 3600)], bw.BatchState(now=float(H10 - 10 * 3600))
+    )
+    edited = bw.apply(state, SetSchedule("c", "0 * * * *"))  # at 23:00, a slot of the new schedule
+    # an edit that changes nothing makes no watch event upstream, so it does not sync the CronJob either
+    edited = bw.apply(edited, SetStartingDeadline("c", None))
+    assert bw.outcome(edited).cronjobs[0].created == bw.outcome(state).cronjobs[0].created
+    later = bw.apply(edited, Advance(3601))  # past the sync at 00:00:00.1
+    assert bw.outcome(later).cronjobs[0].created[-1] == job_name("c", H10 + 14 * 3600)

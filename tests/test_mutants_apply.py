@@ -5,6 +5,7 @@ mutant installed and requires the outcomes to differ in the stated way.
 """
 
 import pytest
+from cron_mutant_cases import CRON_CASES
 from ds_mutant_cases import DS_CASES
 from job_mutant_cases import JOB_CASES
 from mutants import MUTANTS
@@ -148,6 +149,7 @@ CASES = {
 CASES.update(JOB_CASES)
 CASES.update(DS_CASES)
 CASES.update(STS_CASES)
+CASES.update(CRON_CASES)
 
 
 def test_every_mutant_has_a_scenario():

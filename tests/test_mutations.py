@@ -17,14 +17,19 @@ from kubeprops.properties.profiles import profile_settings
 MUTATION_EXAMPLES = 100
 # Controllers whose examples are cheap get a larger budget: their bugs need rarer shapes (a DaemonSet
 # rollout with surge over several nodes, a work-queue Job finishing while others still run).
-MUTATION_EXAMPLES_FOR = {"daemonset": 400, "job": 300, "statefulset": 300}
+MUTATION_EXAMPLES_FOR = {"daemonset": 400, "job": 300, "statefulset": 300, "cronjob": 300}
 
 # Mutants the current properties do not catch yet, each with the reason; they stay listed, not dropped.
 KNOWN_SURVIVORS: dict[str, str] = {}
 
 
 # Which controllers' properties hunt a mutant, by its name's prefix (the apps mutants have none).
-MUTANT_CONTROLLERS = {"job-": ("job",), "ds-": ("daemonset",), "sts-": ("statefulset",)}
+MUTANT_CONTROLLERS = {
+    "job-": ("job",),
+    "ds-": ("daemonset",),
+    "sts-": ("statefulset",),
+    "cron-": ("cronjob",),
+}
 
 
 def controllers_for(name: str) -> tuple[str, ...]:
@@ -68,4 +73,5 @@ def test_enough_mutants_are_required():
     # The StatefulSet/DaemonSet issue asks for at least 4 per controller (DaemonSet's are `ds-`).
     assert len({m for m in set(MUTANTS) - set(KNOWN_SURVIVORS) if m.startswith("ds-")}) >= 4
     assert len({m for m in set(MUTANTS) - set(KNOWN_SURVIVORS) if m.startswith("sts-")}) >= 4
+    assert len({m for m in set(MUTANTS) - set(KNOWN_SURVIVORS) if m.startswith("cron-")}) >= 4
     assert set(KNOWN_SURVIVORS) <= set(MUTANTS)

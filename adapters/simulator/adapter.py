@@ -35,6 +35,7 @@ from kubeprops.scenario.view import ClusterView, pod_order
 from . import mutations as mutation_registry
 from .adapter_apps import AppsOperations
 from .adapter_batch import BatchOperations
+from .adapter_cronjob import CronJobOperations
 from .cluster import DEFAULT_NODES, Cluster, Livelock
 from .controllers.common import is_pod_active
 from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj, clone, controller_uid
@@ -47,7 +48,7 @@ OBSERVE_SECONDS = 30.0  # ... and on the virtual time it lets pass (retries afte
 HASH_LABEL = "pod-template-hash"
 
 
-class SimulatorAdapter(AppsOperations, BatchOperations):
+class SimulatorAdapter(AppsOperations, BatchOperations, CronJobOperations):
     capabilities = frozenset({VIRTUAL_CLOCK, INTERLEAVINGS, NODE_OPERATIONS, POD_FAULTS, SYNC_TRACE})
 
     def __init__(
@@ -98,11 +99,13 @@ class SimulatorAdapter(AppsOperations, BatchOperations):
             self._views.clear()
         return ClusterView(
             now=self.cluster.clock.now,
+            epoch=ko.SIM_EPOCH.timestamp(),
             deployments=self._converted(store.list(DEPLOYMENT), ko.deployment_view),
             replicasets=self._converted(store.list(REPLICASET), ko.replicaset_view),
             pods=self._converted(store.list(POD), ko.pod_view),
             nodes=self._converted(store.list(NODE), koa.node_view),  # with taints and Ready status
             **self._job_views(),
+            **self._cronjob_views(),
             **self._apps_views(),
         )
 

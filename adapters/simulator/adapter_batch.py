@@ -48,6 +48,9 @@ class BatchOperations:
         self.cluster.store.update(JOB, edited)
 
     def _apply_SetSuspend(self, op: batch.SetSuspend) -> None:
+        if op.kind == batch.CRONJOB:
+            self._suspend_cronjob(op)  # type: ignore[attr-defined]  # CronJobOperations, mixed in too
+            return
         if op.kind != batch.JOB:
             raise TypeError(f"the simulator does not support {op.kind}s")
         self._edit_job(op.name, lambda spec: spec.update(suspend=op.suspend))

@@ -228,3 +228,8 @@ DEFAULTERS["StatefulSet"] = default_statefulset
 VALIDATORS["StatefulSet"] = validate_statefulset
 # status subresource writes are validated too (only the StatefulSet's so far)
 STATUS_VALIDATORS = {"StatefulSet": validate_statefulset_status}
+# batch/v1 CronJobs: their own module as well.
+from .admission_cronjob import default_cronjob, validate_cronjob  # noqa: E402
+
+DEFAULTERS["CronJob"] = default_cronjob
+VALIDATORS["CronJob"] = validate_cronjob

@@ -19,6 +19,7 @@ from kubeprops.adapters.kube_objects import node_manifest
 
 from .client import Client
 from .clock import Clock, SeededRandom, Timer
+from .controllers.cronjob import CronJobController
 from .controllers.daemonset import DaemonSetController
 from .controllers.deployment import DeploymentController
 from .controllers.job import JobController
@@ -32,6 +33,7 @@ from .kubelet import Kubelet
 from .node_lifecycle import EVICT, NodeLifecycle
 from .objects import (
     CONTROLLER_REVISION,
+    CRONJOB,
     DAEMONSET,
     DEPLOYMENT,
     JOB,
@@ -144,6 +146,9 @@ class Cluster:
         self.store.watch(self.job_informer.on_watch)
         self.jobs = JobController(self.client, self.job_informer, self.clock)
         self.ttl_after_finished = TTLAfterFinishedController(self.client, self.job_informer, self.clock)
+        self.cronjob_informer = Informer("cronjob", (CRONJOB, JOB))
+        self.store.watch(self.cronjob_informer.on_watch)
+        self.cronjobs = CronJobController(self.client, self.cronjob_informer, self.clock)
         self.daemonset_informer = Informer("daemonset", (DAEMONSET, CONTROLLER_REVISION, POD, NODE))
         self.store.watch(self.daemonset_informer.on_watch)
         self.daemonsets = DaemonSetController(self.client, self.daemonset_informer, self.clock)
@@ -209,6 +214,8 @@ class Cluster:
                 _Delivery(self.job_informer, batch),
                 self.jobs,
                 self.ttl_after_finished,
+                _Delivery(self.cronjob_informer, batch),
+                self.cronjobs,
                 _Delivery(self.statefulset_informer, batch),
                 self.statefulsets,
                 self.node_lifecycle,
@@ -262,7 +269,7 @@ class Cluster:
         kind = timer[0]
         if kind == "enqueue":
             controller = self.deployments if timer[1] == self.deployments.name else self.replicasets
-            batch = {c.name: c for c in (self.jobs, self.ttl_after_finished)}
+            batch = {c.name: c for c in (self.jobs, self.ttl_after_finished, self.cronjobs)}
             controller = batch.get(timer[1], controller)
             controller = self.daemonsets if timer[1] == self.daemonsets.name else controller
             controller = self.statefulsets if timer[1] == self.statefulsets.name else controller

@@ -111,6 +111,10 @@ MUTATIONS.update(DAEMONSET_MUTATIONS)
 from .mutations_statefulset import STATEFULSET_MUTATIONS  # noqa: E402
 
 MUTATIONS.update(STATEFULSET_MUTATIONS)
+# ... and the CronJob controller's.
+from .mutations_cronjob import CRONJOB_MUTATIONS  # noqa: E402
+
+MUTATIONS.update(CRONJOB_MUTATIONS)
 
 
 def install(names: Iterable[str], setattr_: SetAttr = setattr) -> list[tuple[ModuleType, str, Any]]:

@@ -25,6 +25,10 @@ API_VERSION[JOB] = "batch/v1"
 STATEFULSET, PVC = "StatefulSet", "PersistentVolumeClaim"
 KINDS = (*KINDS, STATEFULSET, PVC)
 API_VERSION.update({STATEFULSET: "apps/v1", PVC: "v1"})
+# CronJobs (batch/v1)
+CRONJOB = "CronJob"
+KINDS = (*KINDS, CRONJOB)
+API_VERSION[CRONJOB] = "batch/v1"
 
 
 def clone(value: Any) -> Any:

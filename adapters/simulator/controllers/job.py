@@ -23,7 +23,7 @@ from __future__ import annotations
 from kubeprops.adapters.kube_objects import format_time, parse_time
 
 from ..client import Client
-from ..clock import Clock
+from ..clock import Clock, quantize
 from ..informer import Informer
 from ..objects import JOB, POD, Obj, clone, controller_uid, is_deleting
 from ..store import ADDED, DELETED, ApiError
@@ -230,7 +230,9 @@ def past_active_deadline(job: Obj, status: Obj, now: float) -> bool:
     ads = job["spec"].get("activeDeadlineSeconds")
     if ads is None or status.get("startTime") is None or job["spec"].get("suspend"):
         return False
-    return now - parse_time(status["startTime"]) >= ads
+    # on the clock's nanosecond grid: with a fractional startTime (a CronJob's child starts at slot + 0.1 s)
+    # the float difference can fall short of ads by 1e-12 at the very instant the requeue fires
+    return quantize(now - parse_time(status["startTime"])) >= ads
 
 
 def failure_reason(
@@ -248,7 +250,7 @@ def deadline_requeue(job: Obj, status: Obj, now: float) -> float | None:
     ads = job["spec"].get("activeDeadlineSeconds")
     if ads is None or status.get("startTime") is None or job["spec"].get("suspend"):
         return None
-    return max(0.0, parse_time(status["startTime"]) + ads - now)
+    return max(0.0, quantize(parse_time(status["startTime"]) + ads - now))
 
 
 def is_complete(job: Obj, succeeded: int, active: int) -> bool:

@@ -1,0 +1,74 @@
+"""The simulator adapter's CronJob operations: create and edit CronJobs, and their ClusterView field.
+
+A mixin of `SimulatorAdapter` next to `BatchOperations` (which routes `SetSuspend` of a CronJob here).
+CronJobs have no status.observedGeneration either: `apply` runs the cluster to idle at the instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kubeprops.adapters import kube_objects_batch as kb
+from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.scenario import batch
+from kubeprops.scenario.errors import InvalidSpec
+
+from .cluster import Cluster
+from .objects import CRONJOB, Obj, clone
+from .store import AlreadyExists
+
+
+class CronJobOperations:
+    cluster: Cluster
+
+    def _apply_CreateCronJob(self, op: batch.CreateCronJob) -> None:
+        unsupported = kb.unsupported_job_fields(op.spec.job_template)
+        if unsupported:
+            raise TypeError(f"the simulator's Job controller does not implement {', '.join(unsupported)}")
+        try:
+            self.cluster.store.create(CRONJOB, kc.cronjob_manifest(op.name, op.spec))
+        except AlreadyExists as exc:
+            raise InvalidSpec("metadata.name", f"AlreadyExists: {exc}") from None
+
+    def _edit_cronjob(self, name: str, change: Callable[[Obj], None]) -> None:
+        current = self.cluster.store.get(CRONJOB, name)
+        if current is None:
+            return
+        edited = clone(current)
+        change(edited["spec"])
+        self.cluster.store.update(CRONJOB, edited)
+
+    def _suspend_cronjob(self, op: batch.SetSuspend) -> None:
+        self._edit_cronjob(op.name, lambda spec: spec.update(suspend=op.suspend))
+
+    def _apply_SetSchedule(self, op: batch.SetSchedule) -> None:
+        def change(spec: Obj) -> None:
+            spec["schedule"] = op.schedule
+            spec.pop("timeZone", None)
+            if op.time_zone is not None:
+                spec["timeZone"] = op.time_zone
+
+        self._edit_cronjob(op.name, change)
+
+    def _apply_SetConcurrencyPolicy(self, op: batch.SetConcurrencyPolicy) -> None:
+        self._edit_cronjob(op.name, lambda spec: spec.update(concurrencyPolicy=op.policy))
+
+    def _apply_SetStartingDeadline(self, op: batch.SetStartingDeadline) -> None:
+        def change(spec: Obj) -> None:
+            spec.pop("startingDeadlineSeconds", None)
+            if op.seconds is not None:
+                spec["startingDeadlineSeconds"] = op.seconds
+
+        self._edit_cronjob(op.name, change)
+
+    def _apply_SetHistoryLimits(self, op: batch.SetHistoryLimits) -> None:
+        self._edit_cronjob(
+            op.name,
+            lambda spec: spec.update(
+                successfulJobsHistoryLimit=op.successful, failedJobsHistoryLimit=op.failed
+            ),
+        )
+
+    def _cronjob_views(self) -> dict[str, tuple]:
+        cronjobs = sorted(self.cluster.store.list(CRONJOB), key=lambda o: o["metadata"]["name"])
+        return {"cronjobs": tuple(kc.cronjob_view(c) for c in cronjobs)} if cronjobs else {}

@@ -1,0 +1,200 @@
+"""CronJob properties: timelines of schedule slots with jumps of time across many of them, suspend/resume,
+schedule, policy, deadline and history-limit edits, child Jobs' pods succeeding or failing at chosen moments.
+
+The machine shares `BatchMachine`'s plumbing with the Job machine. Times: the model runs on Unix time (its
+schedules and Job names are in it), the target's views on its own clock; `ClusterView.epoch` is the Unix
+time of the target's zero, so the machine starts the model there and shifts every observed view by it.
+
+Checks. `always`: every observed state (every intermediate one while time passes) satisfies
+`check_batch_always` and `check_batch_transition`, among them one Job per slot (the name rule),
+lastScheduleTime monotonic, Forbid never adding a Job next to a listed active one (what upstream guarantees:
+the status write that adds a Job carries the active list its sync saw), Replace never adding one while a
+replaced Job is still there and running. `settled`: after every step both sides have finished the work of
+the instant, so the CronJob rules of `check_batch_settled` hold (history limits, the active list equals
+the running children), and the CronJob's outcome equals the model's: every Job created so far (names =
+slots, in creation order, collected from every observed state), the remaining children and their terminal
+conditions, status.active, lastScheduleTime and lastSuccessfulTime.
+
+Timing: the model's note (batch_world) asks to keep children's finishes 2 s away from slot times, where
+upstream's 1 s pod-event batching races the CronJob sync; all generated schedules fire on whole minutes,
+so pod steps are taken only between seconds 3 and 57 of a minute.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+from hypothesis import note
+from hypothesis import strategies as st
+from hypothesis.stateful import initialize, precondition, rule
+
+from kubeprops.reference_model import batch_world
+from kubeprops.reference_model.batch_invariants import check_batch_settled
+from kubeprops.scenario import batch
+from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.view import ClusterView
+
+from .cronjob_strategies import DEADLINES, POLICIES, SCHEDULES, ZONES, cronjob_specs
+from .job import BatchMachine, _violations, batch_view
+from .machine import SETTLED, PropertyViolation, seeds
+from .shift import shift_view
+
+# the first (where shrinking heads) crosses a slot of every-5-minutes schedules; 1 s lands between syncs
+SHORT_STEPS = (301, 60, 600, 3600, 1, 20, 250)
+GAPS = (600, 3 * 3600, 86_400, 10 * 86_400)  # suspended: 2 to 2880 missed slots of the schedules generated
+LONG_STEPS = (86_400, 3 * 86_400, 10 * 86_400)
+MANY_SLOTS = ("0 9 * * 1-5", "@daily", "30 */6 * * *")  # schedules for which days are a few slots
+
+
+def _ms(t: float | None) -> float | None:
+    """Unix times to the millisecond: the model's clock sums floats near 1.7e9 (ulp 0.24 us), the target's
+    view adds its epoch to an exact virtual time, so the last bits may differ."""
+    return None if t is None else round(t, 3)
+
+
+@attrs.frozen
+class CronOutcome:
+    created: tuple[str, ...]
+    remaining: tuple[tuple[str, str | None], ...]  # (child Job, its terminal condition)
+    active: tuple[str, ...]
+    last_schedule_time: float | None = attrs.field(converter=_ms)
+    last_successful_time: float | None = attrs.field(converter=_ms)
+
+
+def edits(name: str = "tick") -> list[st.SearchStrategy[object]]:
+    """Suspend/resume, schedule and time zone, concurrency policy, starting deadline, history limits (-1: the
+    API server must reject it, spec.successfulJobsHistoryLimit, on both sides)."""
+    return [
+        st.builds(batch.SetSuspend, st.just(batch.CRONJOB), st.just(name), st.booleans()),
+        st.builds(batch.SetSchedule, st.just(name), st.sampled_from(SCHEDULES), st.sampled_from(ZONES)),
+        st.builds(batch.SetConcurrencyPolicy, st.just(name), st.sampled_from(POLICIES)),
+        st.builds(batch.SetStartingDeadline, st.just(name), st.sampled_from(DEADLINES)),
+        st.builds(batch.SetHistoryLimits, st.just(name), st.integers(-1, 3), st.integers(0, 2)),
+    ]
+
+
+class CronJobMachine(BatchMachine):
+    kind: ClassVar[str] = batch.CRONJOB
+    name: ClassVar[str] = "tick"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.epoch = 0.0
+        self.seen: list[str] = []  # every child Job the target showed, in order of appearance
+
+    def to_batch_view(self, view: ClusterView) -> batch.BatchView:
+        return shift_view(batch_view(view), view.epoch)
+
+    def on_state(self, view: ClusterView) -> None:
+        for job in view.jobs:  # whatever the check: a Job may come and go while time passes
+            if job.owner == self.name and job.name not in self.seen:
+                self.seen.append(job.name)
+        super().on_state(view)
+
+    def do(self, op: object) -> None:
+        super().do(op)
+        self.compare()
+
+    # ------------------------------------------------------------------ the comparison
+
+    def model_outcome(self) -> CronOutcome | None:
+        cj = next((c for c in batch_world.outcome(self.model).cronjobs if c.name == self.name), None)
+        if cj is None:
+            return None
+        jobs = {j.name: j for j in self.model.jobs}
+        remaining = tuple((n, _finished(jobs[n])) for n in cj.remaining)
+        return CronOutcome(cj.created, remaining, cj.active, cj.last_schedule_time, cj.last_successful_time)
+
+    def target_outcome(self, view: batch.BatchView) -> CronOutcome | None:
+        cj = view.cronjob(self.name)
+        if cj is None:
+            return None
+        remaining = tuple((j.name, _finished(j)) for j in view.jobs_of(self.name))
+        status = cj.status
+        return CronOutcome(
+            tuple(self.seen), remaining, status.active, status.last_schedule_time, status.last_successful_time
+        )
+
+    def compare(self) -> None:
+        """Both sides finished the instant's work: the CronJob rules at rest, then the outcome."""
+        assert self.adapter is not None
+        view = self.to_batch_view(self.adapter.observe())
+        if self.config.check != SETTLED:
+            return
+        found = [v for v in check_batch_settled(view) if v.rule.startswith("cronjob/")]
+        if found:
+            raise _violations(f"state at rest at t={view.now:g} violates", found)
+        expected, actual = self.model_outcome(), self.target_outcome(view)
+        if expected != actual:
+            raise PropertyViolation(
+                f"the CronJob differs from the model:\n  model:  {expected}\n  target: {actual}"
+            )
+
+    def teardown(self) -> None:
+        if self.adapter is not None:
+            self.adapter.close()
+
+    # ------------------------------------------------------------------ helpers for the rules
+
+    def _cronjob(self) -> batch.CronJobView | None:
+        return next((c for c in self.model.cronjobs if c.name == self.name), None)
+
+    def between_slots(self) -> bool:
+        """Seconds 3-57 of a minute: 2 s away from every slot of the whole-minute schedules generated."""
+        return 3 <= (self.model.now % 60) <= 57
+
+    def few_slots_per_day(self) -> bool:
+        cj = self._cronjob()
+        return cj is not None and (cj.spec.suspend or cj.spec.schedule in MANY_SLOTS)
+
+    def _active_job(self, index: int) -> str | None:
+        cj = self._cronjob()
+        active = cj.status.active if cj is not None else ()
+        return active[index % len(active)] if active else None
+
+    # ------------------------------------------------------------------ rules
+
+    @initialize(seed=seeds(), spec=cronjob_specs())
+    def create(self, seed: int, spec: batch.CronJobSpec) -> None:
+        self.start(seed)
+        assert self.adapter is not None
+        self.epoch = self.adapter.observe().epoch
+        self.model = batch_world.BatchState(now=self.epoch)
+        note(f"target epoch={self.epoch:g}")
+        self.do(batch.CreateCronJob(self.name, spec))
+
+    @rule(seconds=st.sampled_from(SHORT_STEPS))
+    def advance(self, seconds: int) -> None:
+        self.do(Advance(seconds))
+
+    @precondition(lambda self: self.few_slots_per_day())
+    @rule(seconds=st.sampled_from(LONG_STEPS))
+    def jump(self, seconds: int) -> None:
+        # days pass: many missed slots while suspended (>100 with the frequent schedules), a few otherwise
+        self.do(Advance(seconds))
+
+    @rule(seconds=st.sampled_from(GAPS))
+    def suspended_gap(self, seconds: int) -> None:
+        # Missed slots as one generated step (an outage or a pause): suspend, let time pass, resume; only the
+        # most recent missed slot may run, and only within startingDeadlineSeconds
+        self.do(batch.SetSuspend(batch.CRONJOB, self.name, True))
+        self.do(Advance(seconds))
+        self.do(batch.SetSuspend(batch.CRONJOB, self.name, False))
+
+    @precondition(lambda self: self.between_slots())
+    @rule(index=st.integers(0, 3), succeeds=st.booleans())
+    def child_finishes(self, index: int, succeeds: bool) -> None:
+        job = self._active_job(index)
+        if job is not None:
+            self.do(batch.PodSucceeds(job) if succeeds else batch.PodFails(job))
+
+    @rule(op=st.one_of(edits()))
+    def edit(self, op: object) -> None:
+        # one rule for every spec edit, so that time passing is as likely as editing
+        self.do(op)
+
+
+def _finished(job: batch.JobView) -> str | None:
+    cond = job.status.finished
+    return cond.type if cond is not None else None
