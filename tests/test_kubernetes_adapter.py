@@ -9,6 +9,7 @@ import functools
 import os
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -296,3 +297,59 @@ def wait_for(done, timeout):
             return False
         time.sleep(0.5)
     return True
+
+
+RBAC = Path(__file__).resolve().parents[1] / "adapters" / "kubernetes" / "rbac.yaml"
+
+
+def service_account_kubeconfig(control_plane, directory: Path) -> Path:
+    """Apply the shipped RBAC manifest as the admin, then a kubeconfig for its ServiceAccount's token."""
+    import yaml
+    from kubernetes import client, config, utils
+
+    admin = config.new_client_from_config(str(control_plane.kubeconfig), context=control_plane.context)
+    try:
+        try:
+            utils.create_from_yaml(admin, str(RBAC))
+        except utils.FailToCreateError as err:  # applied by an earlier test of this session
+            assert all(e.status == 409 for e in err.api_exceptions), err
+        request = client.AuthenticationV1TokenRequest(spec=client.V1TokenRequestSpec(audiences=[]))
+        core = client.CoreV1Api(admin)
+        token = core.create_namespaced_service_account_token("kubeprops", "kubeprops-system", request)
+    finally:
+        admin.close()
+    kubeconfig = yaml.safe_load(Path(control_plane.kubeconfig).read_text())
+    for user in kubeconfig["users"]:
+        user["user"] = {"token": token.status.token}
+    path = directory / "service-account.kubeconfig"
+    path.write_text(yaml.safe_dump(kubeconfig))
+    return path
+
+
+def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path):
+    from kubeprops.adapters.kubernetes import kubernetes_factory
+
+    kubeconfig = service_account_kubeconfig(control_plane, tmp_path)
+    limited = functools.partial(kubernetes_factory, kubeconfig=kubeconfig, context=control_plane.context)
+    adapter = limited(RunContext(run_id="rbac"))
+    run = adapter.run
+    try:
+        adapter.apply(ops.CreateReplicaSet("web", ReplicaSetSpec(template=PodTemplate(WEB), replicas=2)))
+        assert adapter.settle(60).settled
+        adapter.apply(ops.PodAction("ReplicaSet", "web", 0, ops.POD_FAIL))
+        adapter.apply(ops.PodAction("ReplicaSet", "web", 0, ops.POD_DELETE))
+        adapter.apply(apps.CreateDaemonSet("agent", apps.DaemonSetSpec(apps.AppsPodTemplate(AGENT))))
+        adapter.apply(apps.SetNodeLabels("node-0", {"zone": "a"}))
+        adapter.apply(batch.CreateJob("once", batch.JobSpec(PodTemplate({"app": "work"}))))
+        adapter.apply(batch.PodSucceeds("once", 0))
+        assert adapter.settle(60).settled
+        view = adapter.observe()
+        assert view.replicaset("web").status.ready_replicas == 2
+        assert view.daemonsets[0].status.number_ready == 3  # one per virtual node
+        assert view.jobs[0].status.succeeded == 1
+    finally:
+        adapter.close()
+    admin = functools.partial(
+        kubernetes_factory, kubeconfig=control_plane.kubeconfig, context=control_plane.context
+    )
+    assert_nothing_left(admin, adapter.namespace, run)
