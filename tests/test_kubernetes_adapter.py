@@ -12,10 +12,13 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kubeprops.adapters.protocol import RunContext
 from kubeprops.cluster import is_built, start_cluster
+from kubeprops.properties import strategies as s
+from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.reference_model.validation import validate_deployment
 from kubeprops.scenario import apps_extra as apps
 from kubeprops.scenario import batch, ops
@@ -23,6 +26,7 @@ from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.spec import (
     DeploymentSpec,
     DeploymentStrategy,
+    PodBehavior,
     PodTemplate,
     ReplicaSetSpec,
     RollingUpdate,
@@ -353,3 +357,62 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
         kubernetes_factory, kubeconfig=control_plane.kubeconfig, context=control_plane.context
     )
     assert_nothing_left(admin, adapter.namespace, run)
+
+
+# ---------------------------------------------------------------- differential: simulator vs real cluster
+
+HEALTHY = st.builds(
+    PodTemplate,
+    labels=st.just(WEB),
+    image=st.sampled_from(["app:v1", "app:v2", "app:v3"]),
+    behavior=st.sampled_from([PodBehavior(0), PodBehavior(1)]),
+)
+STEPS = st.one_of(
+    st.integers(0, 5).map(lambda n: ops.Scale("Deployment", "web", n)),
+    HEALTHY.map(lambda t: ops.UpdateTemplate("Deployment", "web", t)),
+    st.integers(0, 4).map(lambda i: ops.PodAction("Deployment", "web", i, ops.POD_FAIL)),
+    st.integers(0, 4).map(lambda i: ops.PodAction("Deployment", "web", i, ops.POD_DELETE)),
+)
+
+
+def settled_summaries(adapter, operations):
+    """The summary after each operation, each followed by a settle (so no step races the last)."""
+    out = []
+    for op in operations:
+        adapter.apply(op)
+        result = adapter.settle(90)
+        assert result.settled, result.reason
+        out.append(summarize(adapter.observe()))
+    return out
+
+
+@settings(
+    max_examples=4,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    spec=st.builds(
+        DeploymentSpec,
+        template=HEALTHY,
+        replicas=st.integers(1, 4),
+        strategy=s.strategies,
+        revision_history_limit=st.sampled_from([0, 1, 10]),
+    ),
+    steps=st.lists(STEPS, min_size=2, max_size=4),
+)
+def test_simulator_and_real_cluster_settle_alike(factory, spec, steps):
+    # Healthy pods only: a stalled rollout's Progressing condition needs its deadline to pass in real time.
+    from kubeprops.adapters.simulator import simulator_factory
+
+    operations = [ops.CreateDeployment("web", spec), *steps]
+    real = factory(RunContext(run_id="diff"), node_operations=False, wait_for_namespace=False)
+    try:
+        observed = settled_summaries(real, operations)
+    finally:
+        real.close()
+    simulated = settled_summaries(simulator_factory(RunContext(seed=0)), operations)
+    for op, sim_summary, real_summary in zip(operations, simulated, observed, strict=True):
+        assert diff(sim_summary, real_summary) == [], op
