@@ -17,8 +17,24 @@ ADAPTERS: dict[str, str] = {
 }
 
 
+# How to ask a target which Kubernetes release it runs, so the model follows that release: a
+# "module:function" taking the adapter's options and returning a version like "v1.34.2". Adapters
+# without an entry implement the pinned release (the simulator does).
+VERSIONS: dict[str, str] = {
+    "kubernetes": "kubeprops.adapters.kubernetes.client:server_version",
+}
+
+
 class UnknownAdapter(ValueError):
     """No adapter is registered under that name; the message lists the known ones."""
+
+
+def target_version(name: str, default: str, **options: object) -> str:
+    """The release the target `name` runs (`default` for adapters that cannot say)."""
+    if name not in VERSIONS:
+        return default
+    module_name, _, attribute = VERSIONS[name].partition(":")
+    return getattr(importlib.import_module(module_name), attribute)(**options)
 
 
 def load_adapter_factory(name: str, **options: object) -> AdapterFactory:

@@ -71,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="kubeconfig context (--adapter kubernetes; required unless it is kind-* or kubeprops-local)",
     )
+    run.add_argument(
+        "--model-release",
+        default=None,
+        metavar="VERSION",
+        help="Kubernetes release the model follows, e.g. v1.34 (default: the one the target reports; "
+        "the simulator implements the pinned release)",
+    )
     add_cluster_parser(commands)
     add_replay_parser(commands)
     return parser

@@ -17,6 +17,7 @@ from kubeprops.properties.conformance import (
 )
 from kubeprops.properties.parallel import run_conformance_parallel
 from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
+from kubeprops.reference_model.release import Release, for_version
 
 from .progress import Progress, wanted
 from .report import SYMBOL, RunInfo, write_reports
@@ -28,7 +29,8 @@ def fail(message: str) -> int:
 
 
 def run_command(args: argparse.Namespace, *, command_line: str) -> int:
-    from kubeprops.adapters.registry import UnknownAdapter, load_adapter_factory
+    from kubeprops import PINNED_RELEASE
+    from kubeprops.adapters.registry import UnknownAdapter, load_adapter_factory, target_version
 
     profile = args.profile or os.environ.get(ENV_VAR) or DEFAULT_PROFILE
     try:
@@ -37,6 +39,8 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
         )
         settings = profile_settings(profile)
         factory = load_adapter_factory(args.adapter, **adapter_options(args))
+        version = target_version(args.adapter, PINNED_RELEASE, **adapter_options(args))
+        release = model_release(args.model_release, version)
     except (ValueError, UnknownAdapter) as err:
         return fail(str(err))
     if args.max_examples is not None:
@@ -59,7 +63,9 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
 
     if not args.quiet:
         print(
-            f"kubeprops: checking {', '.join(controllers)} on {args.adapter} (profile {profile})", flush=True
+            f"kubeprops: checking {', '.join(controllers)} on {args.adapter} {version} "
+            f"(model release {release.version}, profile {profile})",
+            flush=True,
         )
     if args.jobs > 1:
         overrides = {"max_examples": args.max_examples} if args.max_examples is not None else {}
@@ -69,6 +75,7 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
             controllers=controllers,
             profile=profile,
             overrides=overrides,
+            release=release,
             on_result=progress,
         )
     else:
@@ -77,6 +84,7 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
                 factory,
                 controllers=controllers,
                 settings=settings,
+                release=release,
                 on_result=progress,
                 on_start=live.begin if live is not None else None,
             )
@@ -88,10 +96,23 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
     tail = f", {skipped} skipped" if skipped else ""
     print(f"\nkubeprops: {passed} of {len(report.results)} properties passed{tail} (exit {report.exit_code})")
     if args.report is not None:
-        info = RunInfo(args.adapter, f"{args.adapter} (kubeprops)", profile, command_line)
+        info = RunInfo(args.adapter, f"{args.adapter} {version}", profile, command_line)
         for path in write_reports(report, info, args.report):
             print(f"kubeprops: wrote {path}")
     return report.exit_code
+
+
+def model_release(chosen: str | None, target: str) -> Release:
+    """The release the model follows: --model-release, else the target's own (ValueError when kubeprops
+    does not model it, naming the option that picks another)."""
+    try:
+        return for_version(chosen or target)
+    except ValueError as err:
+        if chosen:
+            raise ValueError(f"--model-release {chosen}: {err}") from None
+        raise ValueError(
+            f"{err}; the target reports {target}: pick a modelled release with --model-release"
+        ) from None
 
 
 def adapter_options(args: argparse.Namespace) -> dict[str, object]:

@@ -47,6 +47,23 @@ def test_controllers_option_selects(tmp_path):
     assert f"{len(PROPERTIES)} of {len(PROPERTIES)} properties passed" in result.stdout
 
 
+def test_model_release_follows_the_option_and_the_report_names_the_target(tmp_path):
+    result = kubeprops(
+        "run",
+        "--controllers",
+        "replicaset",
+        "--max-examples",
+        "2",
+        "--model-release",
+        "v1.34",
+        "--report",
+        str(tmp_path),
+    )
+    assert result.returncode in (0, 1), result.stderr
+    assert "on simulator v1.35.4 (model release v1.34, profile ci)" in result.stdout
+    assert "simulator v1.35.4" in (tmp_path / "summary.md").read_text()
+
+
 def test_not_yet_implemented_controllers_are_named_as_such(monkeypatch):
     # every controller is implemented now; a build without one (a fork, a future kind) must say so
     from kubeprops.properties import conformance
@@ -69,6 +86,7 @@ def test_not_yet_implemented_controllers_are_named_as_such(monkeypatch):
         (["run", "--profile", "fast"], "unknown Hypothesis profile 'fast': choose one of ci, dev, deep"),
         (["run", "--max-examples", "0"], "expected a positive integer, got '0'"),
         (["launch"], "invalid choice: 'launch'"),
+        (["run", "--model-release", "v1.20"], "--model-release v1.20: Kubernetes v1.20 is not supported"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(args, message):

@@ -234,6 +234,14 @@ def test_bad_kubeconfig_or_context_is_a_usage_error(control_plane, tmp_path, cap
     assert "--context 'prod'" in err and "kubeprops-local" in err and "Traceback" not in err
 
 
+def test_the_model_follows_the_servers_release(control_plane):
+    from kubeprops import PINNED_RELEASE
+    from kubeprops.adapters.registry import target_version
+
+    options = {"kubeconfig": control_plane.kubeconfig, "context": control_plane.context}
+    assert target_version("kubernetes", "unknown", **options) == PINNED_RELEASE
+
+
 def test_small_conformance_run(factory):
     from kubeprops.properties import run_conformance
 

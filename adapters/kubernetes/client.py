@@ -15,6 +15,7 @@ from typing import Any
 
 from kubernetes import client, config
 from kubernetes.client.rest import ApiException
+from urllib3.exceptions import HTTPError
 
 from kubeprops.scenario.errors import InvalidSpec
 
@@ -75,6 +76,17 @@ def load_api_client(kubeconfig: str | Path | None, context: str | None) -> clien
         return config.new_client_from_config(config_file=path, context=chosen, persist_config=False)
     except (config.ConfigException, OSError, ValueError) as err:
         raise ConfigError(f"--context {chosen!r}: cannot build a client ({err})") from None
+
+
+def server_version(kubeconfig: str | Path | None = None, context: str | None = None, **_: object) -> str:
+    """The API server's gitVersion ("v1.35.4"), through the same context guard as the adapter."""
+    api_client = load_api_client(kubeconfig, context)
+    try:
+        return client.VersionApi(api_client).get_code().git_version
+    except (ApiException, HTTPError, OSError) as err:  # unreachable, TLS trouble: name the options
+        raise ConfigError(f"--kubeconfig/--context: cannot read the server version ({err})") from None
+    finally:
+        api_client.close()
 
 
 def path_of(kind: str, namespace: str = "", name: str = "", sub: str = "") -> str:
