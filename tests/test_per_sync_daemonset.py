@@ -145,3 +145,21 @@ def test_status_retry_after_a_conflict_may_keep_the_observed_generation_it_read_
     assert check_sync(record) == []
     no_conflict = tuple(w for w in record.writes if not w.error)
     assert rules(attrs.evolve(record, writes=no_conflict)) == {DS_STATUS.id}
+
+
+def test_failed_pods_are_replaced_under_the_recorded_back_off():
+    # the second failure on a node within the back-off window waits: the record carries the entry
+    fail = a.DaemonPodAction("agent", "node-1", "fail")
+    records = traced(create(rolling(1)), fail, fail)
+    assert all(check_sync(r) == [] for r in records)
+    deleting = [r for r in records if r.completed and _deleted(r)]
+    assert len(deleting) == 2
+    assert any(key.endswith("/node-1") for key, _, _ in deleting[1].backoff)
+    # deleting the failed pod while its node is still backing off is not what upstream does
+    backing_off = next(r for r in records if r.backoff and not _deleted(r) and _failed_on(r, "node-1"))
+    early = (*backing_off.writes, Write(DELETE, "Pod", _failed_on(backing_off, "node-1")))
+    assert DS_DELETE.id in rules(attrs.evolve(backing_off, writes=early))
+
+
+def _failed_on(record: SyncRecord, node: str) -> str:
+    return next((p.name for p in record.snapshot.pods if p.node == node and p.phase == "Failed"), "")
