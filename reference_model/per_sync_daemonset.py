@@ -94,9 +94,9 @@ def _choice(
 ) -> Iterator[Violation]:
     if len(set(chosen)) == len(chosen) and allowed.allows(chosen):
         return
-    options = sorted(allowed.certain)
+    options = str(sorted(allowed.certain))
     if allowed.pick:
-        options.append(f"+ any {allowed.pick} of {sorted(allowed.pool)}")
+        options += f" plus any {allowed.pick} of {sorted(allowed.pool)}"
     yield Violation(rule.id, obj, f"{at} {did} {sorted(chosen)}, the model allows {options}")
 
 

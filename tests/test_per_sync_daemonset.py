@@ -2,13 +2,14 @@
 
 import attrs
 import pytest
+from mutants import MUTANTS
 
 from kubeprops.adapters.protocol import RunContext
 from kubeprops.adapters.simulator import simulator_factory
 from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.per_sync_daemonset import DS_CREATE, DS_DELETE, DS_HISTORY, DS_STATUS
 from kubeprops.scenario import apps_extra as a
-from kubeprops.scenario.spec import PodBehavior
+from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE_STATUS, SyncRecord, Write
 
 
@@ -163,3 +164,14 @@ def test_failed_pods_are_replaced_under_the_recorded_back_off():
 
 def _failed_on(record: SyncRecord, node: str) -> str:
     return next((p.name for p in record.snapshot.pods if p.node == node and p.phase == "Failed"), "")
+
+
+def test_max_unavailable_rounded_down_is_caught_in_the_first_rollout_sync(monkeypatch):
+    # 50% of 3 nodes rounds up to 2 (ref daemonset_util.go UnavailableCount): deleting one is too few
+    MUTANTS["ds-unavailable-rounded-down"](monkeypatch)
+    half = a.DaemonSetUpdateStrategy(rolling_update=a.DaemonSetRollingUpdate(IntOrPercent(50, True), 0))
+    update = a.UpdateAppsTemplate(a.DAEMONSET, "agent", template("app:v2"))
+    records = traced(create(half), update)
+    rollout = next(r for r in records if r.completed and _deleted(r))
+    assert len(_deleted(rollout)) == 1
+    assert DS_DELETE.id in rules(rollout)
