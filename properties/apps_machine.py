@@ -15,14 +15,15 @@ from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from kubeprops.adapters.protocol import INTERLEAVINGS, VIRTUAL_CLOCK, Adapter, RunContext
+from kubeprops.adapters.protocol import INTERLEAVINGS, VIRTUAL_CLOCK, Adapter, RunContext, SyncTracing
 from kubeprops.reference_model import apps_operations, apps_world
 from kubeprops.reference_model.apps_invariants import check_always, check_transition
+from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.scenario.apps_extra import AdvanceTime, AppsClusterView, AppsNodeView, AppsOperation
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.view import ClusterView
 
-from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, target_seconds
+from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, PropertyViolation, target_seconds
 from .scenario_text import describe
 
 INITIAL_NODES = 3
@@ -130,6 +131,8 @@ class AppsMachine(RuleBasedStateMachine):
         cfg.stats.examples += 1
         ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
         self.adapter = cfg.adapter_factory(ctx)
+        if cfg.check == PER_SYNC and isinstance(self.adapter, SyncTracing):
+            self.adapter.start_sync_trace()
         note(f"seed={seed if INTERLEAVINGS in self.adapter.capabilities else 0}")
         return self.adapter
 
@@ -180,6 +183,8 @@ class AppsMachine(RuleBasedStateMachine):
             ]
 
     def on_state(self, view: ClusterView) -> None:
+        if self.config.check == PER_SYNC:
+            self.check_syncs()
         if self.config.check != ALWAYS:
             return
         self.config.stats.states_checked += 1
@@ -191,6 +196,16 @@ class AppsMachine(RuleBasedStateMachine):
         if found:
             lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
             raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+
+    def check_syncs(self) -> None:
+        """The PER-SYNC check, as `machine.WorkloadMachine.check_syncs`: every sync recorded so far."""
+        assert isinstance(self.adapter, SyncTracing)
+        for record in self.adapter.take_sync_trace():
+            self.config.stats.syncs_checked += 1
+            found = check_sync(record, release=self.config.release)
+            if found:
+                lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+                raise PropertyViolation(f"{record.controller} sync of {record.key!r} broke:\n{lines}")
 
     def settle_and_compare(self) -> None:
         assert self.adapter is not None

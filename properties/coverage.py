@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from kubeprops.reference_model import apps_invariants, invariants, per_sync
+from kubeprops.reference_model import apps_invariants, invariants, per_sync, per_sync_daemonset
 
 from .conformance import IMPLEMENTED, PROPERTIES
 
@@ -66,11 +66,11 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
     ),
     _t("cronjob", "CronJob API Operations", "v1.21", (), API),
     _t("daemonset", "DaemonSet, list and delete a collection of DaemonSets", "v1.22", (), API),
-    _t("daemonset", "DaemonSet-FailedPodCreation", "v1.10", STATE, "failed daemon pods are replaced"),
-    _t("daemonset", "DaemonSet-Rollback", "v1.10", STATE, "template updates back to an earlier template"),
-    _t("daemonset", "DaemonSet-NodeSelection", "v1.10", STATE, "generated node labels, selectors and taints"),
-    _t("daemonset", "DaemonSet-Creation", "v1.10", STATE, "one pod per eligible node; deleted pods replaced"),
-    _t("daemonset", "DaemonSet-RollingUpdate", "v1.10", STATE, "RollingUpdate with maxUnavailable/maxSurge"),
+    _t("daemonset", "DaemonSet-FailedPodCreation", "v1.10", ALL, "failed daemon pods are replaced"),
+    _t("daemonset", "DaemonSet-Rollback", "v1.10", ALL, "template updates back to an earlier template"),
+    _t("daemonset", "DaemonSet-NodeSelection", "v1.10", ALL, "generated node labels, selectors and taints"),
+    _t("daemonset", "DaemonSet-Creation", "v1.10", ALL, "one pod per eligible node; deleted pods replaced"),
+    _t("daemonset", "DaemonSet-RollingUpdate", "v1.10", ALL, "RollingUpdate with maxUnavailable/maxSurge"),
     _t("daemonset", "DaemonSet, status sub-resource", "v1.22", (), API),
     _t("deployment", "Deployment, completes the scaling of a Deployment subresource", "v1.21", (), API),
     _t("deployment", "Deployment Recreate", "v1.12", ALL, "old pods gone before new ones start"),
@@ -200,7 +200,8 @@ def status(test: ConformanceTest) -> str:
 #: The fact-sheet rules each property checks, per controller (the lists the machines run).
 RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
     "replicaset": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES[:2]},
-    "deployment": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES},
+    "deployment": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RS_DEPLOYMENT_RULES},
+    "daemonset": {PER_SYNC_P: per_sync_daemonset.RULES},
     "statefulset": {
         ALWAYS_P: (
             apps_invariants.STS_UNIQUE_ORDINALS,

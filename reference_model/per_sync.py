@@ -1,8 +1,9 @@
 """PER-SYNC rules: could upstream have made exactly these writes from exactly this snapshot?
 
 For targets that record their syncs (`kubeprops.scenario.trace`), each completed ReplicaSet or Deployment
-sync is replayed through the model's own sync (`replicaset.sync`, `deployment.sync`) on the snapshot the
-controller read, at the time it ran, and its writes are judged against the decision:
+sync (DaemonSets: `per_sync_daemonset`) is replayed through the model's own sync (`replicaset.sync`,
+`deployment.sync`) on the snapshot the controller read, at the time it ran, and its writes are judged
+against the decision:
 
 * ReplicaSet: exactly `create` pods created, or a deletion set the ranking allows (ties are free), and the
   status it wrote (or kept) equals the model's;
@@ -23,7 +24,7 @@ from collections.abc import Iterator
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE, UPDATE_STATUS, SyncRecord, Write
 from kubeprops.scenario.view import Condition, DeploymentStatus, ReplicaSetStatus, ReplicaSetView
 
-from . import deployment, replicaset
+from . import deployment, per_sync_daemonset, replicaset
 from .invariants import DEPLOYMENT, PER_SYNC, REPLICASET, Rule, Violation
 from .quiescent import render_key, template_key
 from .release import DEFAULT, Release
@@ -40,7 +41,8 @@ D_SCALE = _rule("2.5", "deployment-scale", "ReplicaSet sizes written are one of 
 D_CLEANUP = _rule("2.10", "deployment-cleanup", "deletes exactly the ReplicaSets history cleanup deletes")
 D_STATUS = _rule("2.8", "deployment-status", "the status written equals the one computed from the snapshot")
 
-RULES: tuple[Rule, ...] = (RS_MANAGE, RS_STATUS, D_NEW_RS, D_SCALE, D_CLEANUP, D_STATUS)
+RS_DEPLOYMENT_RULES: tuple[Rule, ...] = (RS_MANAGE, RS_STATUS, D_NEW_RS, D_SCALE, D_CLEANUP, D_STATUS)
+RULES: tuple[Rule, ...] = (*RS_DEPLOYMENT_RULES, *per_sync_daemonset.RULES)
 
 
 def check_sync(record: SyncRecord, *, release: Release = DEFAULT) -> list[Violation]:
@@ -51,6 +53,8 @@ def check_sync(record: SyncRecord, *, release: Release = DEFAULT) -> list[Violat
         return list(_replicaset(record, release))
     if record.controller == DEPLOYMENT:
         return list(_deployment(record, release))
+    if record.controller == per_sync_daemonset.DAEMONSET:
+        return list(per_sync_daemonset.check_daemonset(record))
     return []
 
 
@@ -59,7 +63,7 @@ def _writes(record: SyncRecord, verb: str, kind: str) -> list[Write]:
 
 
 def _last_status(record: SyncRecord, kind: str) -> object | None:
-    written = _writes(record, UPDATE_STATUS, kind)
+    written = [w for w in _writes(record, UPDATE_STATUS, kind) if w.obj is not None]  # not failed ones
     obj = written[-1].obj if written else None
     return getattr(obj, "status", None)
 

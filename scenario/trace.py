@@ -1,15 +1,16 @@
 """What one controller sync read and wrote, for targets that can show it (the PER-SYNC checks).
 
 A real cluster cannot show what a controller's cache held when it decided; an in-process target can. Such a
-target records, for every sync of a ReplicaSet or Deployment, the snapshot the controller read and the API
-writes it made; the reference model then says whether upstream could have made exactly those writes from
-exactly that snapshot (fact sheet §10, the PER-SYNC rules).
+target records, for every sync of a ReplicaSet, Deployment or DaemonSet, the snapshot the controller read
+and the API writes it made; the reference model then says whether upstream could have made exactly those
+writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
 """
 
 from __future__ import annotations
 
 import attrs
 
+from .apps_extra import ControllerRevisionView, DaemonSetView
 from .view import ClusterView, DeploymentView, PodView, ReplicaSetView
 
 CREATE, UPDATE, UPDATE_STATUS, DELETE = "create", "update", "update-status", "delete"
@@ -18,13 +19,15 @@ CREATE, UPDATE, UPDATE_STATUS, DELETE = "create", "update", "update-status", "de
 @attrs.frozen
 class Write:
     """One API write: the object as the API server stored it (None for a delete or a failed write), and
-    the API error's reason when it failed (a delete of an object already gone still shows the decision)."""
+    the API error's reason when it failed (a delete of an object already gone still shows the decision).
+    `target` is the node a created daemon pod is pinned to (its metadata.name node affinity)."""
 
     verb: str
     kind: str
     name: str
-    obj: DeploymentView | ReplicaSetView | PodView | None = None
+    obj: DeploymentView | ReplicaSetView | PodView | DaemonSetView | ControllerRevisionView | None = None
     error: str = ""
+    target: str = ""
 
 
 @attrs.frozen
@@ -34,7 +37,9 @@ class SyncRecord:
     `snapshot` is the controller's informer cache when the sync began, with `now` the time of the sync.
     `completed` is False when an API error (a conflict, an injected fault) cut the sync short: upstream
     retries such a sync, and its writes are only a prefix of a decision, so they are not judged.
-    `expectations_satisfied` is the ReplicaSet controller's expectations check for this key.
+    `expectations_satisfied` is the controller's expectations check for this key (ReplicaSet, DaemonSet).
+    DaemonSet syncs also carry what upstream keeps outside the API: `targets`, the node each unbound pod of
+    the snapshot is pinned to, and `backoff`, the failed-pod back-off entries as (key, delay, last update).
     """
 
     controller: str
@@ -43,3 +48,5 @@ class SyncRecord:
     writes: tuple[Write, ...]
     completed: bool
     expectations_satisfied: bool = True
+    targets: tuple[tuple[str, str], ...] = ()
+    backoff: tuple[tuple[str, float, float], ...] = ()

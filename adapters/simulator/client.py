@@ -39,7 +39,12 @@ class Client:
         return updated
 
     def update_status(self, kind: str, obj: Obj) -> Obj:
-        updated = self.store.update_status(kind, obj)
+        try:
+            updated = self.store.update_status(kind, obj)
+        except ApiError as err:
+            # journaled: a retry after a conflict writes on top of the object the retry read afresh
+            self._note("update-status", kind, obj["metadata"]["name"], None, err.reason)
+            raise
         self._note("update-status", kind, updated["metadata"]["name"], updated)
         return updated
 

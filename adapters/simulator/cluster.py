@@ -350,9 +350,9 @@ class Cluster:
             self.trace_syncs(tracer)
 
     def trace_syncs(self, tracer: SyncTracer | None) -> SyncTracer | None:
-        """Install `tracer` on both controllers (None: stop tracing); returns the one it replaces."""
+        """Install `tracer` on the traced controllers (None: stop tracing); returns the one it replaces."""
         previous = self.replicasets.tracer
-        self.replicasets.tracer = self.deployments.tracer = tracer
+        self.replicasets.tracer = self.deployments.tracer = self.daemonsets.tracer = tracer
         return previous
 
     def new_tracer(self) -> SyncTracer:

@@ -61,7 +61,7 @@ class DaemonSetController:
         self.queue = WorkQueue(clock, self.name)
         self.expected: dict[str, _Expected] = {}
         self.backoff: dict[str, _Backoff] = {}
-        self.tracer: SyncTracer | None = None  # not traced: no PER-SYNC records for DaemonSets yet
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
         informer.add_handler(DAEMONSET, lambda t, o, n: self.queue.add(n["metadata"]["name"]))
         informer.add_handler(CONTROLLER_REVISION, self._on_owned)
         informer.add_handler(POD, self._on_pod)
@@ -73,12 +73,22 @@ class DaemonSetController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        traced = self.tracer and self.tracer.begin(
+            DAEMONSET, key, self.informer, self.satisfied(key), self._backoff_entries()
+        )
         try:
             sync_daemonset(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
+            completed = False
         else:
             self.queue.forget(key)
+            completed = True
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
+
+    def _backoff_entries(self) -> tuple[tuple[str, float, float], ...]:
+        return tuple(sorted((k, e.delay, e.updated) for k, e in self.backoff.items()))
 
     # ------------------------------------------------------------ events and expectations
 
