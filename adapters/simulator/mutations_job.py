@@ -6,7 +6,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from .controllers import job
+from .controllers import job, job_backoff, job_manage
 from .objects import POD, Obj
 
 Patch = tuple[ModuleType, str, Callable[..., Any]]
@@ -20,7 +20,7 @@ def _parallelism_ignored(spec_job: Obj, succeeded: int, active: int) -> int:
 
 
 def _backoff_not_doubling(failures: int) -> float:
-    return job.DEFAULT_BACKOFF
+    return job_backoff.DEFAULT_BACKOFF
 
 
 def _backoff_limit_inclusive(spec_job: Obj, failed: int) -> bool:
@@ -51,11 +51,11 @@ def _delete_counting_failures(ctl: job.JobController, key: str, pods: list[Obj])
 
 
 JOB_MUTATIONS: dict[str, tuple[Patch, ...]] = {
-    "job-parallelism-ignored": ((job, "want_active", _parallelism_ignored),),
-    "job-backoff-not-doubling": ((job, "backoff_duration", _backoff_not_doubling),),
+    "job-parallelism-ignored": ((job_manage, "want_active", _parallelism_ignored),),
+    "job-backoff-not-doubling": ((job_backoff, "backoff_duration", _backoff_not_doubling),),
     "job-backoff-limit-off-by-one": ((job, "exceeds_backoff_limit", _backoff_limit_inclusive),),
     "job-onfailure-restarts-ignored": ((job, "past_backoff_limit_on_failure", _restarts_ignored),),
     "job-work-queue-completes-early": ((job, "is_complete", _work_queue_done_early),),
-    "job-suspend-ignored": ((job, "is_suspended", _never_suspended),),
-    "job-deleted-pods-counted-failed": ((job, "delete_job_pods", _delete_counting_failures),),
+    "job-suspend-ignored": ((job_manage, "is_suspended", _never_suspended),),
+    "job-deleted-pods-counted-failed": ((job_manage, "delete_job_pods", _delete_counting_failures),),
 }
