@@ -213,6 +213,25 @@ def _tally(job: JobView, pods: Sequence[JobPodView]) -> _Tally:
     return _Tally(succeeded, status.failed + len(counted), succeeded_ix, failed_ix, new_succeeded, new_failed)
 
 
+def _counts(spec: JobSpec, pod: JobPodView) -> bool:
+    return _in_range(pod, spec) and policies.match_pod_failure_policy(spec.pod_failure_policy, pod).counts
+
+
+def _held_per_index(spec: JobSpec, pods: Sequence[JobPodView], tally: _Tally) -> frozenset[str]:
+    """backoffLimitPerIndex: per index with no success, failure or active pod, the latest newly failed pod
+    keeps its finalizer (and is not in status.failed yet) until its replacement exists, so that a deleted
+    pod still carries the index's failure count and back-off to the replacement."""
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex), job_controller.go (canRemoveFinalizer)
+    if tally.failed_indexes is None:
+        return frozenset()
+    busy = tally.succeeded_indexes | tally.failed_indexes | {p.index for p in pods if p.active}
+    latest: dict[int, JobPodView] = {}
+    for pod in sorted(tally.new_failed, key=backoff.finished_time):
+        if pod.index is not None and pod.index not in busy and _in_range(pod, spec):
+            latest[pod.index] = pod
+    return frozenset(p.name for p in latest.values())
+
+
 # ---------------------------------------------------------------- finish decision
 
 
@@ -439,11 +458,12 @@ def job_sync(
     tally = _tally(job, pods)
     record = backoff.new_backoff_record(record, tally.new_succeeded, tally.new_failed)
     finish = finish_decision(job, pods, tally, now)
-    handled = {p.name for p in tally.new_succeeded + tally.new_failed}
+    held = _held_per_index(spec, pods, tally) if finish is None else frozenset()
+    handled = {p.name for p in tally.new_succeeded + tally.new_failed} - held
     active = [p for p in pods if p.active]
     terminating = sum(1 for p in pods if p.terminating)
     status = job.status
-    failed = tally.failed
+    failed = tally.failed - sum(1 for p in tally.new_failed if p.name in held and _counts(spec, p))
     if finish is not None:
         deleted = tuple(active)
         if not finish.success:  # every still-running pod is counted as failed

@@ -249,3 +249,17 @@ def test_parallelism_invariant_flags_too_many_pods_only_when_unchanged():
     assert [v.rule for v in check_batch_transition(view, grown)] == ["job/active-within-parallelism"]
     lowered = attrs.evolve(grown, jobs=(attrs.evolve(job, spec=attrs.evolve(job.spec, parallelism=1)),))
     assert check_batch_transition(view, lowered) == []
+
+
+def test_deleted_pod_hands_its_index_failure_count_to_the_replacement():
+    # Regression (the simulator, written from upstream, disagreed on this scenario): a failed pod of an index with no replacement yet keeps
+    # its tracking finalizer, so a deleted pod is not gone before its replacement: that one gets failure
+    # count 1 after the 10 s per-index back-off, and its own failure then fails the index at limit 1.
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex), job_controller.go (canRemoveFinalizer)
+    spec = JobSpec(T, completions=2, parallelism=2, completion_mode=INDEXED, backoff_limit_per_index=1)
+    state = bw.run([CreateJob("j", spec), DeleteJobPod("j", 0)])
+    assert [p.failure_count for p in state.pods if p.active] == [0]  # only index 1: index 0 backs off
+    assert state.jobs[0].status.failed == 0  # the held pod is not counted yet
+    state = bw.run([Advance(10), PodFails("j", 0)], state)
+    state, settled = bw.settle(state, 3600)
+    assert settled and state.jobs[0].status.failed_indexes == "0" and state.jobs[0].status.failed == 2

@@ -204,6 +204,14 @@ SCENARIOS = {
         b.PodSucceeds("work", 0),
         b.PodSucceeds("work", 0),
     ],
+    "deleted-pod-per-index": [
+        b.CreateJob(
+            "work", spec(completions=2, parallelism=2, completion_mode=b.INDEXED, backoff_limit_per_index=1)
+        ),
+        b.DeleteJobPod("work", 0),
+        Advance(10),
+        b.PodFails("work", 0),
+    ],
     "success-policy": [
         b.CreateJob("work", spec(**INDEXED3, success_policy=(b.SuccessPolicyRule("1-2", 1),))),
         b.PodSucceeds("work", 2),
