@@ -212,6 +212,20 @@ SCENARIOS = {
         Advance(10),
         b.PodFails("work", 0),
     ],
+    "success-policy-with-held-failure": [
+        b.CreateJob(
+            "work",
+            spec(
+                completions=2,
+                parallelism=2,
+                completion_mode=b.INDEXED,
+                backoff_limit_per_index=1,
+                success_policy=(b.SuccessPolicyRule("0"),),
+            ),
+        ),
+        b.PodFails("work", 1),
+        b.PodSucceeds("work", 0),
+    ],
     "success-policy": [
         b.CreateJob("work", spec(**INDEXED3, success_policy=(b.SuccessPolicyRule("1-2", 1),))),
         b.PodSucceeds("work", 2),
@@ -227,3 +241,19 @@ def test_simulator_settles_where_the_model_does(name, seed):
     assert settled
     expected = batch_world.outcome(state).jobs
     assert tuple(batch_world.job_outcome(j) for j in run(ops, seed).jobs) == expected
+
+
+def test_success_policy_releases_a_failed_pod_held_for_its_index():
+    # canRemoveFinalizer: once the Job is finishing no pod is held for a replacement, so the failure of
+    # index 1 (waiting out its back-off) is counted and its finalizer removed in the sync that writes
+    # Complete (nothing else runs): the Job's last sync
+    rule = b.SuccessPolicyRule("0")
+    indexed2 = {"completions": 2, "parallelism": 2, "completion_mode": b.INDEXED}
+    ops = [
+        b.CreateJob("work", spec(**indexed2, backoff_limit_per_index=1, success_policy=(rule,))),
+        b.PodFails("work", 1),
+        b.PodSucceeds("work", 0),
+    ]
+    view = run(ops)
+    assert job(view).status.failed == 1 and conditions(view)["Complete"] == "SuccessPolicy"
+    assert not any(p.finalizer for p in view.job_pods)

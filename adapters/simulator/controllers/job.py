@@ -138,11 +138,11 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     terminating = sum(1 for p in pods if common.is_pod_terminating(p))
     finish = interim_condition(status) or failure_reason(job, status, tally, pods, active, now)
     requeue = deadline_requeue(job, status, now) if finish is None else None
+    finish = finish or success_policy(job, tally)
     if finish is None and tally.failed_indexes is not None:  # canRemoveFinalizer: none held once finished
         tally.held = policies.delayed_per_index(
             job, tally.new_failed, active, tally.done or set(), tally.failed_indexes
         )
-    finish = finish or success_policy(job, tally)
     held = {p["metadata"]["uid"] for p in tally.held.values()}
     failed = status.get("failed", 0) + sum(1 for p in tally.counted(job) if p["metadata"]["uid"] not in held)
     finalizers_off = [
