@@ -263,3 +263,17 @@ def test_deleted_pod_hands_its_index_failure_count_to_the_replacement():
     state = bw.run([Advance(10), PodFails("j", 0)], state)
     state, settled = bw.settle(state, 3600)
     assert settled and state.jobs[0].status.failed_indexes == "0" and state.jobs[0].status.failed == 2
+
+
+def test_index_recreated_after_a_scale_down_starts_its_failure_count_afresh():
+    # Regression (the simulator, written from upstream, disagreed): the failure count and back-off of a new
+    # pod come from the failed pod still held for its index; once that pod was released (its replacement
+    # existed) and the replacement was removed by a scale-down, the index starts again from count 0.
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex uses pods with the tracking finalizer
+    # only, addIndexFailureCountAnnotation)
+    spec = JobSpec(T, completions=2, parallelism=2, completion_mode=INDEXED, backoff_limit_per_index=1)
+    ops = [CreateJob("j", spec), PodFails("j", 0), Advance(10), SetParallelism("j", 1), Advance(1)]
+    state = bw.run([*ops, SetParallelism("j", 2)])
+    assert sorted((p.index, p.failure_count) for p in state.pods if p.active) == [(0, 0), (1, 0)]
+    state, settled = bw.settle(bw.run([Advance(1), PodFails("j", 0)], state), 3600)
+    assert settled and state.jobs[0].status.failed_indexes == ""

@@ -226,6 +226,18 @@ SCENARIOS = {
         b.PodFails("work", 1),
         b.PodSucceeds("work", 0),
     ],
+    "index-recreated-after-scale-down": [
+        b.CreateJob(
+            "work", spec(completions=2, parallelism=2, completion_mode=b.INDEXED, backoff_limit_per_index=1)
+        ),
+        b.PodFails("work", 0),
+        Advance(10),
+        b.SetParallelism("work", 1),
+        Advance(1),
+        b.SetParallelism("work", 2),
+        Advance(1),
+        b.PodFails("work", 0),
+    ],
     "success-policy": [
         b.CreateJob("work", spec(**INDEXED3, success_policy=(b.SuccessPolicyRule("1-2", 1),))),
         b.PodSucceeds("work", 2),
