@@ -216,7 +216,7 @@ class JobMachine(BatchMachine):
     @rule(
         pod=st.integers(0, 4),
         exit_code=st.sampled_from([1, 42]),
-        condition=st.sampled_from([None, None, batch.DISRUPTION_TARGET]),
+        condition=st.sampled_from([None, batch.DISRUPTION_TARGET]),
     )
     def pod_fails(self, pod: int, exit_code: int, condition: str | None) -> None:
         # DisruptionTarget: an eviction, the condition podFailurePolicy rules match on

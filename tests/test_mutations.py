@@ -20,7 +20,13 @@ MUTATION_EXAMPLES = 100
 MUTATION_EXAMPLES_FOR = {"daemonset": 400, "job": 300, "statefulset": 300, "cronjob": 300}
 
 # Mutants the current properties do not catch yet, each with the reason; they stay listed, not dropped.
-KNOWN_SURVIVORS: dict[str, str] = {}
+KNOWN_SURVIVORS: dict[str, str] = {
+    "job-success-count-off-by-one": (
+        "needs a successPolicy succeededCount rule met exactly before completions; the derandomized "
+        "300-example run reaches it for some generator orderings only (caught by settles-to-model at 447 "
+        "examples in one, missed in the final one)"
+    ),
+}
 
 
 # Which controllers' properties hunt a mutant, by its name's prefix (the apps mutants have none).
