@@ -1,8 +1,8 @@
 """batch/v1 Jobs and their pods as Kubernetes-shaped JSON <-> the kubeprops batch vocabulary.
 
-Pure and target-neutral like `kube_objects`. What the simulator cannot play (podFailurePolicy,
-successPolicy, backoffLimitPerIndex) is not serialised here: `unsupported_job_fields` names it so an
-adapter can refuse such a spec instead of silently running a different Job.
+Pure and target-neutral like `kube_objects`. podFailurePolicy, successPolicy and backoffLimitPerIndex /
+maxFailedIndexes travel both ways (ref staging/src/k8s.io/api/batch/v1/types.go: PodFailurePolicy,
+SuccessPolicy).
 
 Job pods get terminationGracePeriodSeconds 0: the batch model has no grace periods, and with 0 a deleted
 pod's deletionTimestamp (which the Job controller takes as its failure time) is the deletion instant on
@@ -22,6 +22,10 @@ from kubeprops.scenario.batch import (
     JobSpec,
     JobStatus,
     JobView,
+    OnExitCodes,
+    OnPodCondition,
+    PodFailurePolicyRule,
+    SuccessPolicyRule,
 )
 
 from .kube_objects import (
@@ -44,19 +48,30 @@ _OPTIONAL_FIELDS = (
     ("active_deadline_seconds", "activeDeadlineSeconds"),
     ("ttl_seconds_after_finished", "ttlSecondsAfterFinished"),
     ("managed_by", "managedBy"),
+    ("backoff_limit_per_index", "backoffLimitPerIndex"),
+    ("max_failed_indexes", "maxFailedIndexes"),
 )
 
 
-def unsupported_job_fields(spec: JobSpec) -> list[str]:
-    """API fields of `spec` this module does not serialise (and the simulator does not implement)."""
-    fields = []
-    if spec.pod_failure_policy is not None:
-        fields.append("podFailurePolicy")
-    if spec.success_policy is not None:
-        fields.append("successPolicy")
-    if spec.backoff_limit_per_index is not None or spec.max_failed_indexes is not None:
-        fields.append("backoffLimitPerIndex")
-    return fields
+def pod_failure_rule_manifest(rule: PodFailurePolicyRule) -> Obj:
+    body: Obj = {"action": rule.action}
+    codes = rule.on_exit_codes
+    if codes is not None:
+        body["onExitCodes"] = {"operator": codes.operator, "values": list(codes.values)}
+        if codes.container_name is not None:
+            body["onExitCodes"]["containerName"] = codes.container_name
+    if rule.on_pod_conditions:
+        body["onPodConditions"] = [{"type": c.type, "status": c.status} for c in rule.on_pod_conditions]
+    return body
+
+
+def success_rule_manifest(rule: SuccessPolicyRule) -> Obj:
+    body: Obj = {}
+    if rule.succeeded_indexes is not None:
+        body["succeededIndexes"] = rule.succeeded_indexes
+    if rule.succeeded_count is not None:
+        body["succeededCount"] = rule.succeeded_count
+    return body
 
 
 def job_template_manifest(spec: JobSpec) -> Obj:
@@ -80,6 +95,10 @@ def job_spec_manifest(spec: JobSpec) -> Obj:
         value = getattr(spec, attribute)
         if value is not None:
             body[key] = value
+    if spec.pod_failure_policy is not None:
+        body["podFailurePolicy"] = {"rules": [pod_failure_rule_manifest(r) for r in spec.pod_failure_policy]}
+    if spec.success_policy is not None:
+        body["successPolicy"] = {"rules": [success_rule_manifest(r) for r in spec.success_policy]}
     return body
 
 
@@ -95,6 +114,36 @@ def job_manifest(name: str, spec: JobSpec) -> Obj:
 # ---------------------------------------------------------------- back to the vocabulary
 
 
+def pod_failure_rule_from_manifest(body: Obj) -> PodFailurePolicyRule:
+    codes = body.get("onExitCodes")
+    return PodFailurePolicyRule(
+        action=body.get("action", ""),
+        on_exit_codes=OnExitCodes(
+            codes.get("operator", ""), codes.get("values") or (), codes.get("containerName")
+        )
+        if codes is not None
+        else None,
+        on_pod_conditions=tuple(
+            OnPodCondition(c.get("type", ""), c.get("status", "")) for c in body.get("onPodConditions") or ()
+        ),
+    )
+
+
+def _policies_from_manifest(body: Obj) -> Obj:
+    failure, success = body.get("podFailurePolicy"), body.get("successPolicy")
+    return {
+        "pod_failure_policy": None
+        if failure is None
+        else tuple(pod_failure_rule_from_manifest(r) for r in failure.get("rules") or ()),
+        "success_policy": None
+        if success is None
+        else tuple(
+            SuccessPolicyRule(r.get("succeededIndexes"), r.get("succeededCount"))
+            for r in success.get("rules") or ()
+        ),
+    }
+
+
 def job_spec_from_manifest(body: Obj) -> JobSpec:
     template = body.get("template") or {}
     optional = {attribute: body.get(key) for attribute, key in _OPTIONAL_FIELDS}
@@ -107,6 +156,7 @@ def job_spec_from_manifest(body: Obj) -> JobSpec:
         suspend=bool(body.get("suspend")),
         pod_replacement_policy=body.get("podReplacementPolicy"),
         **optional,
+        **_policies_from_manifest(body),
     )
 
 

@@ -213,9 +213,14 @@ class JobMachine(BatchMachine):
             self.do(batch.PodSucceeds(self.name, pod))
 
     @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
-    @rule(pod=st.integers(0, 4), exit_code=st.sampled_from([1, 42]))
-    def pod_fails(self, pod: int, exit_code: int) -> None:
-        self.do(batch.PodFails(self.name, pod, exit_code))
+    @rule(
+        pod=st.integers(0, 4),
+        exit_code=st.sampled_from([1, 42]),
+        condition=st.sampled_from([None, batch.DISRUPTION_TARGET]),
+    )
+    def pod_fails(self, pod: int, exit_code: int, condition: str | None) -> None:
+        # DisruptionTarget: an eviction, the condition podFailurePolicy rules match on
+        self.do(batch.PodFails(self.name, pod, exit_code, condition))
 
     @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
     @rule(times=st.integers(1, 2), seconds=st.sampled_from([5, 10, 20, 40, 80]))

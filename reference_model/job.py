@@ -213,6 +213,25 @@ def _tally(job: JobView, pods: Sequence[JobPodView]) -> _Tally:
     return _Tally(succeeded, status.failed + len(counted), succeeded_ix, failed_ix, new_succeeded, new_failed)
 
 
+def _counts(spec: JobSpec, pod: JobPodView) -> bool:
+    return _in_range(pod, spec) and policies.match_pod_failure_policy(spec.pod_failure_policy, pod).counts
+
+
+def _held_per_index(spec: JobSpec, pods: Sequence[JobPodView], tally: _Tally) -> dict[int, JobPodView]:
+    """backoffLimitPerIndex: per index with no success, failure or active pod, the latest newly failed pod
+    keeps its finalizer (and is not in status.failed yet) until its replacement exists: the replacement's
+    failure count and back-off come from that pod only (a failed pod already released counts no more)."""
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex), job_controller.go (canRemoveFinalizer)
+    if tally.failed_indexes is None:
+        return {}
+    busy = tally.succeeded_indexes | tally.failed_indexes | {p.index for p in pods if p.active}
+    latest: dict[int, JobPodView] = {}
+    for pod in sorted(tally.new_failed, key=backoff.finished_time):
+        if pod.index is not None and pod.index not in busy and _in_range(pod, spec):
+            latest[pod.index] = pod
+    return latest
+
+
 # ---------------------------------------------------------------- finish decision
 
 
@@ -320,15 +339,6 @@ def want_active(spec: JobSpec, succeeded: int, active: int) -> int:
     return max(0, min(spec.completions - succeeded, parallelism))
 
 
-def _last_failed_per_index(pods: Sequence[JobPodView], spec: JobSpec) -> dict[int, JobPodView]:
-    last: dict[int, JobPodView] = {}
-    for pod in sorted(
-        (p for p in pods if is_pod_failed(p, spec) and p.index is not None), key=backoff.finished_time
-    ):
-        last[pod.index or 0] = pod
-    return last
-
-
 def _new_failure_count(spec: JobSpec, replaced: JobPodView | None) -> int:
     # ref job_controller.go (getNewIndexFailureCounts)
     if replaced is None:
@@ -347,7 +357,8 @@ def _indexed_creations(
     if only_replace_failed_pods(spec):
         taken |= {p.index for p in pods if p.terminating and p.index is not None}
     indexes = first_pending_indexes(diff, spec.completions or 0, taken)
-    last_failed = _last_failed_per_index(pods, spec) if spec.backoff_limit_per_index is not None else {}
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex, addIndexFailureCountAnnotation)
+    last_failed = _held_per_index(spec, pods, tally)
     ready, waits = [], []
     for index in indexes:
         wait = backoff.remaining_per_index(last_failed.get(index), now)
@@ -439,11 +450,12 @@ def job_sync(
     tally = _tally(job, pods)
     record = backoff.new_backoff_record(record, tally.new_succeeded, tally.new_failed)
     finish = finish_decision(job, pods, tally, now)
-    handled = {p.name for p in tally.new_succeeded + tally.new_failed}
+    held = {p.name for p in _held_per_index(spec, pods, tally).values()} if finish is None else set()
+    handled = {p.name for p in tally.new_succeeded + tally.new_failed} - held
     active = [p for p in pods if p.active]
     terminating = sum(1 for p in pods if p.terminating)
     status = job.status
-    failed = tally.failed
+    failed = tally.failed - sum(1 for p in tally.new_failed if p.name in held and _counts(spec, p))
     if finish is not None:
         deleted = tuple(active)
         if not finish.success:  # every still-running pod is counted as failed

@@ -56,6 +56,43 @@ def failures_after_lowering_parallelism():
     return _outcome(ops, lambda job, pods: job.status.failed)
 
 
+def _indexed(**fields):
+    return _create(completions=3, parallelism=3, completion_mode=b.INDEXED, **fields)
+
+
+DISRUPTED = (b.OnPodCondition(b.DISRUPTION_TARGET),)
+
+
+def failed_after_ignored_eviction():
+    rule = b.PodFailurePolicyRule(b.IGNORE, on_pod_conditions=DISRUPTED)
+    ops = [
+        _create(backoff_limit=0, pod_failure_policy=(rule,)),
+        b.PodFails("work", 0, condition=b.DISRUPTION_TARGET),
+    ]
+    return _outcome(ops, lambda job, pods: job.status.failed)
+
+
+def reason_after_eviction_with_fail_job_rule():
+    rule = b.PodFailurePolicyRule(b.FAIL_JOB, on_pod_conditions=DISRUPTED)
+    ops = [_create(pod_failure_policy=(rule,)), b.PodFails("work", 0, condition=b.DISRUPTION_TARGET)]
+    return _outcome(ops, lambda job, pods: job.status.finished and job.status.finished.reason)
+
+
+def failed_indexes_after_one_failure_at_limit_zero():
+    ops = [_indexed(backoff_limit_per_index=0), b.PodFails("work", 1)]
+    return _outcome(ops, lambda job, pods: job.status.failed_indexes)
+
+
+def reason_after_two_of_three_with_count_two():
+    ops = [
+        _indexed(success_policy=(b.SuccessPolicyRule(succeeded_count=2),)),
+        b.PodSucceeds("work"),
+        b.PodSucceeds("work"),
+    ]
+    met = b.SUCCESS_CRITERIA_MET  # before Complete, which waits for the deleted third pod to terminate
+    return _outcome(ops, lambda job, pods: job.status.condition(met) and job.status.condition(met).reason)
+
+
 JOB_CASES = {
     "job-parallelism-ignored": (active_of_five_at_parallelism_two, 2, 5),
     "job-backoff-not-doubling": (replaced_ten_seconds_after_second_failure, 0, 1),
@@ -64,4 +101,8 @@ JOB_CASES = {
     "job-work-queue-completes-early": (work_queue_after_first_success, None, "Complete"),
     "job-suspend-ignored": (pods_of_suspended_job, 0, 1),
     "job-deleted-pods-counted-failed": (failures_after_lowering_parallelism, 0, 2),
+    "job-ignore-rule-counted": (failed_after_ignored_eviction, 0, 1),
+    "job-pod-conditions-never-match": (reason_after_eviction_with_fail_job_rule, "PodFailurePolicy", None),
+    "job-index-limit-off-by-one": (failed_indexes_after_one_failure_at_limit_zero, "1", ""),
+    "job-success-count-off-by-one": (reason_after_two_of_three_with_count_two, "SuccessPolicy", None),
 }

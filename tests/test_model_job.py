@@ -279,11 +279,13 @@ def test_backoff_limit_per_index_fails_an_index_and_keeps_the_others():
     decision = job_sync(job(spec, start_time=0.0), [first, pod("a", index=1), pod("b", index=2)], 2.0)
     assert decision.status.failed_indexes == "" and decision.create == ()
     assert decision.requeue_after == pytest.approx(9.0)  # index 0 waits 10 s from 1.0
-    counted = attrs.evolve(first, finalizer=False)
-    retried = job_sync(
-        job(spec, start_time=0.0, failed=1), [counted, pod("a", index=1), pod("b", index=2)], 11.0
-    )
+    # held for its index (getPodsWithDelayedDeletionPerIndex): finalizer kept, not counted yet
+    assert "x0" not in decision.remove_finalizers and decision.status.failed == 0
+    retried = job_sync(job(spec, start_time=0.0), [first, pod("a", index=1), pod("b", index=2)], 11.0)
     assert retried.create == (PodCreation(0, failure_count=1),)
+    replaced = [first, pod("a", index=1), pod("b", index=2), pod("c", index=0, failure_count=1)]
+    released = job_sync(job(spec, start_time=0.0), replaced, 12.0)  # its replacement runs: counted now
+    assert "x0" in released.remove_finalizers and released.status.failed == 1
     second = pod("x1", "Failed", index=0, finished=20.0, exit_code=1, failure_count=1)
     decision = job_sync(
         job(spec, start_time=0.0, failed=1), [second, pod("a", index=1), pod("b", index=2)], 21.0

@@ -249,3 +249,31 @@ def test_parallelism_invariant_flags_too_many_pods_only_when_unchanged():
     assert [v.rule for v in check_batch_transition(view, grown)] == ["job/active-within-parallelism"]
     lowered = attrs.evolve(grown, jobs=(attrs.evolve(job, spec=attrs.evolve(job.spec, parallelism=1)),))
     assert check_batch_transition(view, lowered) == []
+
+
+def test_deleted_pod_hands_its_index_failure_count_to_the_replacement():
+    # Regression (the simulator, written from upstream, disagreed on this scenario): a failed pod of an index with no replacement yet keeps
+    # its tracking finalizer, so a deleted pod is not gone before its replacement: that one gets failure
+    # count 1 after the 10 s per-index back-off, and its own failure then fails the index at limit 1.
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex), job_controller.go (canRemoveFinalizer)
+    spec = JobSpec(T, completions=2, parallelism=2, completion_mode=INDEXED, backoff_limit_per_index=1)
+    state = bw.run([CreateJob("j", spec), DeleteJobPod("j", 0)])
+    assert [p.failure_count for p in state.pods if p.active] == [0]  # only index 1: index 0 backs off
+    assert state.jobs[0].status.failed == 0  # the held pod is not counted yet
+    state = bw.run([Advance(10), PodFails("j", 0)], state)
+    state, settled = bw.settle(state, 3600)
+    assert settled and state.jobs[0].status.failed_indexes == "0" and state.jobs[0].status.failed == 2
+
+
+def test_index_recreated_after_a_scale_down_starts_its_failure_count_afresh():
+    # Regression (the simulator, written from upstream, disagreed): the failure count and back-off of a new
+    # pod come from the failed pod still held for its index; once that pod was released (its replacement
+    # existed) and the replacement was removed by a scale-down, the index starts again from count 0.
+    # ref indexed_job_utils.go (getPodsWithDelayedDeletionPerIndex uses pods with the tracking finalizer
+    # only, addIndexFailureCountAnnotation)
+    spec = JobSpec(T, completions=2, parallelism=2, completion_mode=INDEXED, backoff_limit_per_index=1)
+    ops = [CreateJob("j", spec), PodFails("j", 0), Advance(10), SetParallelism("j", 1), Advance(1)]
+    state = bw.run([*ops, SetParallelism("j", 2)])
+    assert sorted((p.index, p.failure_count) for p in state.pods if p.active) == [(0, 0), (1, 0)]
+    state, settled = bw.settle(bw.run([Advance(1), PodFails("j", 0)], state), 3600)
+    assert settled and state.jobs[0].status.failed_indexes == ""

@@ -4,7 +4,7 @@ import pytest
 from sim_builders import simulator
 
 from kubeprops.adapters.kube_objects_batch import job_manifest, job_spec_from_manifest
-from kubeprops.adapters.simulator.controllers import job as jc
+from kubeprops.adapters.simulator.controllers import job_backoff as jc
 from kubeprops.adapters.simulator.controllers import job_pods
 from kubeprops.reference_model import batch_world
 from kubeprops.scenario import batch as b
@@ -205,12 +205,6 @@ def test_lower_parallelism_removes_pods_and_invalid_edits_are_rejected():
     with pytest.raises(InvalidSpec) as err:
         run([b.CreateJob("work", spec()), b.SetParallelism("work", -1)])
     assert err.value.field == "spec.parallelism"
-
-
-def test_unsupported_policies_are_refused_not_ignored():
-    rule = b.PodFailurePolicyRule(b.FAIL_JOB, b.OnExitCodes(b.IN, (42,)))
-    with pytest.raises(TypeError, match="podFailurePolicy"):
-        run([b.CreateJob("work", spec(pod_failure_policy=(rule,)))])
 
 
 # ---------------------------------------------------------------- against the model

@@ -38,9 +38,6 @@ class BatchOperations:
     _finish_instant: Callable[[], None]
 
     def _apply_CreateJob(self, op: batch.CreateJob) -> None:
-        unsupported = kb.unsupported_job_fields(op.spec)
-        if unsupported:
-            raise TypeError(f"kube_objects_batch does not serialise {', '.join(unsupported)}")
         try:
             self.api.create("Job", self.namespace, self.placement.inject(kb.job_manifest(op.name, op.spec)))
         except Conflict as err:

@@ -31,9 +31,6 @@ class BatchOperations:
     cluster: Cluster
 
     def _apply_CreateJob(self, op: batch.CreateJob) -> None:
-        unsupported = kb.unsupported_job_fields(op.spec)
-        if unsupported:
-            raise TypeError(f"the simulator's Job controller does not implement {', '.join(unsupported)}")
         try:
             self.cluster.store.create(JOB, kb.job_manifest(op.name, op.spec))
         except AlreadyExists as exc:

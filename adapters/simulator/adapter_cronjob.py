@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kubeprops.adapters import kube_objects_batch as kb
 from kubeprops.adapters import kube_objects_cron as kc
 from kubeprops.scenario import batch
 from kubeprops.scenario.errors import InvalidSpec
@@ -22,9 +21,6 @@ class CronJobOperations:
     cluster: Cluster
 
     def _apply_CreateCronJob(self, op: batch.CreateCronJob) -> None:
-        unsupported = kb.unsupported_job_fields(op.spec.job_template)
-        if unsupported:
-            raise TypeError(f"the simulator's Job controller does not implement {', '.join(unsupported)}")
         try:
             self.cluster.store.create(CRONJOB, kc.cronjob_manifest(op.name, op.spec))
         except AlreadyExists as exc:

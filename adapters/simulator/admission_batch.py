@@ -1,7 +1,8 @@
 """What the API server defaults and rejects for batch/v1 Jobs (the simulator's own, not the model's).
 
 Only what the simulator's Job controller plays: counts, completion mode, restart policy, replacement
-policy, and the immutability of completions and completionMode on update. The first violation raises
+policy, the policies of `admission_job_policies`, and the immutability of completions, completionMode
+and those policies on update. The first violation raises
 `InvalidSpec(field, message)`.
 ref: pkg/apis/batch/v1/defaults.go (SetDefaults_Job), pkg/apis/batch/validation/validation.go
 (validateJobSpec, ValidateJobSpecUpdate)
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from kubeprops.scenario.errors import InvalidSpec
 
+from .admission_job_policies import POLICY_FIELDS, default_policies, validate_policies
 from .objects import Obj
 
 NON_NEGATIVE = (
@@ -20,7 +22,7 @@ NON_NEGATIVE = (
     "backoffLimit",
     "ttlSecondsAfterFinished",
 )
-IMMUTABLE = ("completions", "completionMode")
+IMMUTABLE = ("completions", "completionMode", *POLICY_FIELDS[:3])  # ValidateJobSpecUpdate
 
 
 def default_job(obj: Obj) -> None:
@@ -28,7 +30,7 @@ def default_job(obj: Obj) -> None:
     if spec.get("completions") is None and spec.get("parallelism") is None:
         spec["completions"] = 1  # a one-off Job; parallelism set and completions unset is a work queue
     spec.setdefault("parallelism", 1)
-    spec.setdefault("backoffLimit", 6)
+    default_policies(spec)
     spec.setdefault("completionMode", "NonIndexed")
     spec.setdefault("suspend", False)
     spec.setdefault("podReplacementPolicy", "TerminatingOrFailed")
@@ -50,6 +52,7 @@ def validate_job(obj: Obj, old: Obj | None = None) -> None:
     restart = ((spec.get("template") or {}).get("spec") or {}).get("restartPolicy")
     if restart not in ("Never", "OnFailure"):
         raise InvalidSpec("spec.template.spec.restartPolicy", f"Unsupported value: {restart!r}")
+    validate_policies(spec)
     for field in IMMUTABLE if old is not None else ():
         if spec.get(field) != old["spec"].get(field):
             raise InvalidSpec(f"spec.{field}", "field is immutable")
