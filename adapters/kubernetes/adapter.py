@@ -14,6 +14,7 @@ they go 40-60 s later, and only then are they replaced. `settle` waits for that.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 import uuid
@@ -35,7 +36,7 @@ from . import pod_status as ps
 from . import settle as st
 from .adapter_apps import AppsOperations
 from .adapter_batch import BatchOperations
-from .client import Api, Conflict, Obj, load_api_client
+from .client import Api, Conflict, NotFound, Obj, load_api_client
 from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
 
@@ -168,7 +169,9 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
         for pod in self.api.list("Pod", self.namespace):
             if pod["metadata"].get("finalizers"):
                 patch = {"metadata": {"finalizers": None}}
-                self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
+                # the Job controller may release it (and its deletion complete) after our list
+                with contextlib.suppress(NotFound):
+                    self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
 
     def _leftovers(self) -> bool:
         if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}"):
