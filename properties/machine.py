@@ -43,6 +43,8 @@ from kubeprops.scenario.apps_extra import READY_FALSE, READY_TRUE, READY_UNKNOWN
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.files import SETTLE
 from kubeprops.scenario.ops import (
+    POD_CRASH,
+    POD_UNREADY,
     REPLICA_POD_ACTIONS,
     Advance,
     NodeJoin,
@@ -112,6 +114,8 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.model = world.initial_state(nodes=INITIAL_NODES)
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.not_ready: list[str] = []  # nodes a step turned NotReady or unreachable
+        # a pod whose probe fails or that crashed: it differs from its peers in what no view shows
+        self.marked_pods = False
         self.next_node = INITIAL_NODES
         self.ops: list[Operation] = []
         self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
@@ -254,6 +258,7 @@ class WorkloadMachine(RuleBasedStateMachine):
         # index picks an interchangeable pod on both sides (see scenario.view.pod_order). Then settle:
         # how fast the controller replaces the pod races with the next spec edit, upstream as here.
         self.do(PodAction(self.kind, self.name, index, action))
+        self.marked_pods = self.marked_pods or action in (POD_UNREADY, POD_CRASH)
         self.settle_and_compare()
 
     @precondition(
