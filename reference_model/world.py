@@ -247,15 +247,16 @@ def _kubelet_step(state: WorldState) -> WorldState:
     gone = {n for n, f in facts.items() if f.delete_at is not None and f.delete_at <= state.now}
     if gone:
         state = _remove_pods(state, gone)
-    evicted = [p.name for p in state.pods if _evicted(p, state.facts().get(p.name), state.now)]
+    evicted = [p.name for p in state.pods if _evicted(p, facts.get(p.name), state.now)]
     if evicted:
         state = _delete_pods(state, evicted)
     for pod in sorted(
         (p for p in state.pods if p.phase == PENDING and not p.node), key=lambda p: (p.created, p.name)
     ):
         state = _bind(state, pod, _selector_of(state, pod))
+    facts = state.facts()  # binding started pods; Ready transitions below change no facts
     for pod in state.pods:
-        at = _pod_ready_time(state, pod, state.facts())
+        at = _pod_ready_time(state, pod, facts)
         if at is not None and at <= state.now:
             state = _set_ready(state, pod, True)
     return state

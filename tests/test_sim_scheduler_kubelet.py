@@ -106,3 +106,35 @@ def test_node_leave_pods_are_collected_and_replaced():
 
 def test_cluster_starts_with_configured_nodes():
     assert sorted(Cluster(0, nodes=2).kubelets) == ["node-0", "node-1"]
+
+
+def test_pod_counts_kept_from_the_watch_equal_a_recount():
+    # the scheduler keeps non-terminal bound pods per node incrementally; it must equal counting them
+    sim = simulator()
+    sim.apply(CreateReplicaSet("rs", replicaset(7)))
+    sim.settle(30)
+    sim.apply(PodAction("ReplicaSet", "rs", 0, "fail"))
+    sim.apply(PodAction("ReplicaSet", "rs", 1, "delete"))
+    sim.apply(NodeLeave("node-2"))
+    sim.settle(120)
+    recount: dict[str, int] = {}
+    for pod in sim.cluster.store.list("Pod"):
+        node = pod["spec"].get("nodeName")
+        if node and pod["status"].get("phase") not in ("Succeeded", "Failed"):
+            recount[node] = recount.get(node, 0) + 1
+    kept = {n: c for n, c in sim.cluster.scheduler._pods_per_node().items() if c}
+    assert kept == recount and sum(recount.values()) == 7
+
+
+def test_node_affinity_prefilter_narrows_to_the_named_nodes():
+    from kubeprops.adapters.simulator.node_fit import named_nodes
+
+    def pinned(*terms):
+        affinity = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": list(terms)}}
+        return {"affinity": {"nodeAffinity": affinity}}
+
+    by_name = {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["node-1"]}]}
+    by_label = {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]}]}
+    assert named_nodes(pinned(by_name)) == {"node-1"}  # a daemon pod's pin
+    assert named_nodes(pinned(by_name, by_label)) is None  # one term may match any node
+    assert named_nodes({"nodeSelector": {"zone": "a"}}) is None

@@ -194,16 +194,13 @@ def default_toleration_seconds(obj: Obj) -> None:
             )
 
 
-def _no_validation(obj: Obj, old: Obj | None = None) -> None:
-    """Pods are written by controllers and the harness only; their admission is the defaulting above."""
-
-
 DEFAULTERS = {
     "Deployment": default_deployment,
     "ReplicaSet": default_replicaset,
     "Pod": default_toleration_seconds,
 }
-VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset, "Pod": _no_validation}
+# Pods are written by controllers and the harness only: their admission is the defaulting above.
+VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset}
 
 # The apps kinds' admission lives in its own module, which builds on the helpers above.
 from .admission_apps import default_daemonset, validate_daemonset  # noqa: E402

@@ -118,8 +118,9 @@ class Store:
         if meta["name"] in self._objects[kind]:
             raise AlreadyExists(f'{kind.lower()}s "{meta["name"]}" already exists')
         obj.setdefault("spec", {})
-        if kind in VALIDATORS:
+        if kind in DEFAULTERS:
             DEFAULTERS[kind](obj)
+        if kind in VALIDATORS:
             VALIDATORS[kind](obj)
         if dry_run:
             return obj
@@ -142,8 +143,9 @@ class Store:
         for key in ("data", "revision"):  # a ControllerRevision's top-level fields
             if key in obj:
                 new[key] = clone(obj[key])
-        if kind in VALIDATORS:
+        if kind in DEFAULTERS:
             DEFAULTERS[kind](new)
+        if kind in VALIDATORS:
             VALIDATORS[kind](new, old)
         if new["spec"] != old["spec"]:
             new["metadata"]["generation"] = old["metadata"]["generation"] + 1
