@@ -1,30 +1,36 @@
 """The state machine base for StatefulSet / DaemonSet properties: drives an adapter and the apps model.
 
-Like `machine.WorkloadMachine` (same MachineConfig, the same three checks, "did not settle" is unknown),
-but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready condition.
+Like `machine.WorkloadMachine` (the same `DrivenMachine` plumbing and three checks, "did not settle" is
+unknown), but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready
+condition.
 Where upstream picks nodes from a Go map the model keeps two tie-breaking policies (smallest and largest
 names first); an observed settled state must equal the outcome of one of them.
 """
 
 from __future__ import annotations
 
+import typing
 from typing import ClassVar
 
 import attrs
-from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule
+from hypothesis.stateful import rule
 
-from kubeprops.adapters.protocol import INTERLEAVINGS, VIRTUAL_CLOCK, Adapter, RunContext, SyncTracing
+from kubeprops.adapters.protocol import VIRTUAL_CLOCK
 from kubeprops.reference_model import apps_operations, apps_world
 from kubeprops.reference_model.apps_invariants import check_always, check_transition
-from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.scenario.apps_extra import AdvanceTime, AppsClusterView, AppsNodeView, AppsOperation
-from kubeprops.scenario.errors import InvalidSpec
+from kubeprops.scenario.ops import Operation
 from kubeprops.scenario.view import ClusterView
 
-from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, PropertyViolation, target_seconds
-from .scenario_text import describe
+from .machine import (
+    ALWAYS,
+    MODEL_UNSETTLED,
+    PER_SYNC,
+    DrivenMachine,
+    PropertyViolation,
+    target_seconds,
+)
 
 INITIAL_NODES = 3
 #: Taints the node lifecycle controller owns; the apps model derives them from the node's state itself.
@@ -110,63 +116,23 @@ def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
     return any(len(c) > 1 and sorted(c)[0] == sorted(c)[1] for c in by_node.values())
 
 
-class AppsMachine(RuleBasedStateMachine):
-    config: ClassVar[MachineConfig]
-    kind: ClassVar[str]
+class AppsMachine(DrivenMachine):
     name: ClassVar[str] = "agent"
+    operations = typing.get_args(AppsOperation)
 
     def __init__(self) -> None:
         super().__init__()
-        self.adapter: Adapter | None = None
         self.models = [apps_world.initial_state(INITIAL_NODES) for _ in POLICIES]
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.next_node = INITIAL_NODES
-        self.ops: list[AppsOperation] = []
         self.last_view: AppsClusterView | None = None
-        self.settled = False
-        self.unknown = False
 
-    def start(self, seed: int) -> Adapter:
-        cfg = self.config
-        cfg.stats.examples += 1
-        ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
-        self.adapter = cfg.adapter_factory(ctx)
-        if cfg.check == PER_SYNC and isinstance(self.adapter, SyncTracing):
-            self.adapter.start_sync_trace()
-        note(f"seed={seed if INTERLEAVINGS in self.adapter.capabilities else 0}")
-        return self.adapter
-
-    def do(self, op: AppsOperation) -> None:
-        assert self.adapter is not None
-        self.config.stats.steps += 1
-        self.ops.append(op)
-        note(describe(op))
-        self.catch_up()
+    def apply_to_model(self, op: Operation) -> None:
         release = self.config.release
-        model_error = target_error = None
-        try:
-            nexts = [
-                apps_operations.apply(m, op, release=release, choose=c)
-                for m, c in zip(self.models, POLICIES, strict=True)
-            ]
-        except InvalidSpec as err:
-            model_error, nexts = err, self.models
-        try:
-            if isinstance(op, AdvanceTime):
-                self.adapter.advance(op.seconds, observer=self.on_state)
-            else:
-                self.adapter.apply(op)
-        except InvalidSpec as err:
-            target_error = err
-        if (model_error is None) != (target_error is None) or (
-            model_error and target_error and model_error.field != target_error.field
-        ):
-            expected = f"rejected ({model_error})" if model_error else "accepted"
-            observed = f"rejected ({target_error})" if target_error else "accepted"
-            raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
-        self.models = nexts
-        self.settled = False
-        self.on_state(self.adapter.observe())
+        self.models = [
+            apps_operations.apply(m, op, release=release, choose=c)  # type: ignore[arg-type]
+            for m, c in zip(self.models, POLICIES, strict=True)
+        ]
 
     def catch_up(self) -> None:
         """On a real clock the time operations take passes for the target's timers (grace periods,
@@ -176,11 +142,7 @@ class AppsMachine(RuleBasedStateMachine):
             return
         lag = self.adapter.observe().now - self.models[0].now
         if lag > 0:
-            release = self.config.release
-            self.models = [
-                apps_operations.apply(m, AdvanceTime(lag), release=release, choose=c)  # type: ignore[arg-type]
-                for m, c in zip(self.models, POLICIES, strict=True)
-            ]
+            self.apply_to_model(AdvanceTime(lag))  # type: ignore[arg-type]
 
     def on_state(self, view: ClusterView) -> None:
         if self.config.check == PER_SYNC:
@@ -197,35 +159,18 @@ class AppsMachine(RuleBasedStateMachine):
             lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
             raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
 
-    def check_syncs(self) -> None:
-        """The PER-SYNC check, as `machine.WorkloadMachine.check_syncs`: every sync recorded so far."""
-        assert isinstance(self.adapter, SyncTracing)
-        for record in self.adapter.take_sync_trace():
-            self.config.stats.syncs_checked += 1
-            found = check_sync(record, release=self.config.release)
-            if found:
-                lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
-                raise PropertyViolation(f"{record.controller} sync of {record.key!r} broke:\n{lines}")
-
-    def settle_and_compare(self) -> None:
-        assert self.adapter is not None
+    def settle_model(self) -> str:
         cfg = self.config
-        cfg.stats.settles += 1
-        result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
         settled = []
         for i, choose in enumerate(POLICIES):
             self.models[i], ok = apps_world.settle(
                 self.models[i], horizon=cfg.settle_timeout, release=cfg.release, choose=choose
             )
             settled.append(ok)
-        if not result.settled or not all(settled):
-            self._mark_unknown(result.reason or "the model did not settle within the horizon")
-            return
-        self.settled = True
-        observed = self.adapter.observe()
-        self.on_state(observed)
-        if cfg.check == SETTLED and not self.unknown:
-            self._compare(self.summary(apps_view(observed)))
+        return "" if all(settled) else MODEL_UNSETTLED
+
+    def compare_settled(self, observed: ClusterView) -> None:
+        self._compare(self.summary(apps_view(observed)))
 
     def summary(self, view: AppsClusterView) -> tuple[object, ...]:
         """What a settled state must agree on (the StatefulSet machine overrides it)."""
@@ -240,21 +185,6 @@ class AppsMachine(RuleBasedStateMachine):
             *(f"model ({c.__name__}): {a}" for c, a in zip(POLICIES, allowed, strict=True)),
         ]
         raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
-
-    def _mark_unknown(self, reason: str) -> None:
-        if not self.unknown:
-            self.unknown = True
-            self.config.stats.unknown += 1
-            self.config.stats.unknown_reasons.append(reason)
-        note(f"did not settle: {reason}")
-
-    def teardown(self) -> None:
-        try:
-            if self.adapter is not None and not self.unknown and self.ops:
-                self.settle_and_compare()
-        finally:
-            if self.adapter is not None:
-                self.adapter.close()
 
     @rule()
     def settle(self) -> None:

@@ -20,12 +20,11 @@ from kubeprops.adapters.protocol import SYNC_TRACE, AdapterFactory, RunContext
 from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.files import Scenario
 
-from .apps_machine import AppsMachine
 from .cronjob import CronJobMachine
 from .daemonset import DaemonSetMachine
 from .deployment import DeploymentMachine
 from .job import JobMachine
-from .machine import ALWAYS, PER_SYNC, SETTLED, MachineConfig, RunStats, WorkloadMachine, bind
+from .machine import ALWAYS, PER_SYNC, SETTLED, DrivenMachine, MachineConfig, RunStats, bind
 from .profiles import harness_settings, profile_settings
 from .replicaset import ReplicaSetMachine
 from .statefulset import StatefulSetMachine
@@ -34,7 +33,7 @@ PASS, FAIL, UNKNOWN, ERROR, SKIPPED = "pass", "fail", "unknown", "error", "skipp
 
 #: Every controller kubeprops knows, by its lowercase kind; IMPLEMENTED is what this version checks.
 CONTROLLERS = ("replicaset", "deployment", "statefulset", "daemonset", "job", "cronjob")
-MACHINES: dict[str, type[WorkloadMachine] | type[AppsMachine] | type[JobMachine] | type[CronJobMachine]] = {
+MACHINES: dict[str, type[DrivenMachine]] = {
     "replicaset": ReplicaSetMachine,
     "deployment": DeploymentMachine,
     "daemonset": DaemonSetMachine,
@@ -175,7 +174,7 @@ def run_property(
 ) -> PropertyResult:
     """One property on one controller. `stats` (fresh if None) is updated live, for progress displays."""
     stats = stats if stats is not None else RunStats()
-    missing = _unsupported(controller, prop) or _missing_capability(adapter_factory, prop, run_id, worker)
+    missing = unsupported(controller, prop) or _missing_capability(adapter_factory, prop, run_id, worker)
     if missing:
         return PropertyResult(controller, prop.name, SKIPPED, 0.0, stats, missing, prop.description)
     config = MachineConfig(
@@ -207,14 +206,14 @@ def _counterexample(
 ) -> Scenario | None:
     """The last example run, which after a failure is Hypothesis' final replay of the shrunk one."""
     if not stats.last_steps:
-        return None  # a machine that does not record its steps
+        return None  # the example failed before its first step (as the target was created)
     first = message.strip().splitlines()[0] if message.strip() else ""
     return Scenario(
         controller, prop.name, tuple(stats.last_steps), stats.last_seed, release.version, "", first
     )
 
 
-def _unsupported(controller: str, prop: Property) -> str:
+def unsupported(controller: str, prop: Property) -> str:
     """Why `prop` cannot be checked for `controller` at all ("" when it can)."""
     if prop.controllers is None or controller in prop.controllers:
         return ""

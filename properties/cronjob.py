@@ -25,19 +25,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 import attrs
-from hypothesis import note
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
+from kubeprops.adapters.protocol import Adapter
 from kubeprops.reference_model import batch_world
 from kubeprops.reference_model.batch_invariants import check_batch_settled
 from kubeprops.scenario import batch
-from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.ops import Advance, Operation
 from kubeprops.scenario.view import ClusterView
 
 from .cronjob_strategies import DEADLINES, POLICIES, SCHEDULES, ZONES, cronjob_specs
 from .job import BatchMachine, _violations, batch_view
-from .machine import SETTLED, PropertyViolation, seeds
+from .machine import SETTLED, PropertyViolation, say, seeds
 from .shift import shift_view
 
 # the first (where shrinking heads) crosses a slot of every-5-minutes schedules; 1 s lands between syncs
@@ -77,6 +77,7 @@ def edits(name: str = "tick") -> list[st.SearchStrategy[object]]:
 class CronJobMachine(BatchMachine):
     kind: ClassVar[str] = batch.CRONJOB
     name: ClassVar[str] = "tick"
+    settles = False  # its schedule keeps firing: `compare` runs after every step instead
 
     def __init__(self) -> None:
         super().__init__()
@@ -92,7 +93,15 @@ class CronJobMachine(BatchMachine):
                 self.seen.append(job.name)
         super().on_state(view)
 
-    def do(self, op: object) -> None:
+    def start(self, seed: int) -> Adapter:
+        # the model runs on Unix time from the target's zero (see the module docstring)
+        adapter = super().start(seed)
+        self.epoch = adapter.observe().epoch
+        self.model = batch_world.BatchState(now=self.epoch)
+        say(f"target epoch={self.epoch:g}")
+        return adapter
+
+    def do(self, op: Operation) -> None:
         super().do(op)
         self.compare()
 
@@ -131,10 +140,6 @@ class CronJobMachine(BatchMachine):
                 f"the CronJob differs from the model:\n  model:  {expected}\n  target: {actual}"
             )
 
-    def teardown(self) -> None:
-        if self.adapter is not None:
-            self.adapter.close()
-
     # ------------------------------------------------------------------ helpers for the rules
 
     def _cronjob(self) -> batch.CronJobView | None:
@@ -158,10 +163,6 @@ class CronJobMachine(BatchMachine):
     @initialize(seed=seeds(), spec=cronjob_specs())
     def create(self, seed: int, spec: batch.CronJobSpec) -> None:
         self.start(seed)
-        assert self.adapter is not None
-        self.epoch = self.adapter.observe().epoch
-        self.model = batch_world.BatchState(now=self.epoch)
-        note(f"target epoch={self.epoch:g}")
         self.do(batch.CreateCronJob(self.name, spec))
 
     @rule(seconds=st.sampled_from(SHORT_STEPS))

@@ -1,8 +1,8 @@
 """Job properties: completions and parallelism, pods succeeding and failing at chosen moments, back-off,
 backoffLimit, active deadlines, suspend/resume, parallelism edits.
 
-The machine mirrors `WorkloadMachine` with the batch model: the target and `batch_world` get the same
-operations; `always` checks every observed state against `check_batch_always` and
+The machine shares `DrivenMachine`'s plumbing with `WorkloadMachine`, with the batch model: the target and
+`batch_world` get the same operations; `always` checks every observed state against `check_batch_always` and
 `check_batch_transition`, `settled` compares after every settle the Jobs' outcome (active pods, counters,
 terminal condition and reason, completed indexes, Suspended) with the model's, plus the QUIESCENT
 `check_batch_settled` claims.
@@ -17,13 +17,13 @@ interleave, so pod operations then start from settled states or right after time
 
 from __future__ import annotations
 
+import typing
 from typing import ClassVar
 
-from hypothesis import note
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
+from hypothesis.stateful import initialize, precondition, rule
 
-from kubeprops.adapters.protocol import INTERLEAVINGS, POD_FAULTS, VIRTUAL_CLOCK, Adapter, RunContext
+from kubeprops.adapters.protocol import POD_FAULTS, VIRTUAL_CLOCK
 from kubeprops.reference_model import batch_world
 from kubeprops.reference_model.batch_invariants import (
     check_batch_always,
@@ -31,13 +31,11 @@ from kubeprops.reference_model.batch_invariants import (
     check_batch_transition,
 )
 from kubeprops.scenario import batch
-from kubeprops.scenario.errors import InvalidSpec
-from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.ops import Advance, Operation
 from kubeprops.scenario.view import ClusterView
 
 from .job_strategies import job_specs
-from .machine import ALWAYS, SETTLED, MachineConfig, PropertyViolation, seeds, target_seconds
-from .scenario_text import describe
+from .machine import ALWAYS, MODEL_UNSETTLED, DrivenMachine, PropertyViolation, seeds, target_seconds
 
 
 def batch_view(view: ClusterView) -> batch.BatchView:
@@ -49,65 +47,26 @@ def _violations(header: str, found: list) -> PropertyViolation:
     return PropertyViolation(f"{header}:\n{lines}")
 
 
-class BatchMachine(RuleBasedStateMachine):
-    """The plumbing the Job and CronJob machines share (no rules): start a target, apply an operation to it
-    and to `batch_world`, check every observed state against the ALWAYS invariants."""
+class BatchMachine(DrivenMachine):
+    """The plumbing the Job and CronJob machines share (no rules): the model is `batch_world`, every
+    observed state is checked against the batch ALWAYS invariants."""
 
-    config: ClassVar[MachineConfig]
-    kind: ClassVar[str]
-    name: ClassVar[str]
+    operations = (*typing.get_args(batch.BatchOperation), Advance)
 
     def __init__(self) -> None:
         super().__init__()
-        self.adapter: Adapter | None = None
         self.model = batch_world.BatchState()
-        self.ops: list[object] = []
         self.last_view: batch.BatchView | None = None
-        self.seed = 0
-        self.settled = False
         self.after_advance = False
-        self.unknown = False
 
     # ------------------------------------------------------------------ plumbing
 
-    def start(self, seed: int) -> None:
-        cfg = self.config
-        cfg.stats.examples += 1
-        ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
-        self.adapter = cfg.adapter_factory(ctx)
-        self.seed = seed if INTERLEAVINGS in self.adapter.capabilities else 0
-        note(f"seed={self.seed}")
-
-    def do(self, op: object) -> None:
-        """Apply one operation to the target and the model; both must agree on rejection."""
-        assert self.adapter is not None
-        self.config.stats.steps += 1
-        self.ops.append(op)
-        note(describe(op))
-        self.catch_up()
-        model_error = target_error = None
-        try:
-            model_next = batch_world.apply(self.model, op)
-        except InvalidSpec as err:
-            model_error = err
-        try:
-            if isinstance(op, Advance):
-                self.adapter.advance(op.seconds, observer=self.on_state)
-            else:
-                self.adapter.apply(op)  # type: ignore[arg-type]
-        except InvalidSpec as err:
-            target_error = err
-        if (model_error is None) != (target_error is None) or (
-            model_error and target_error and model_error.field != target_error.field
-        ):
-            expected = f"rejected ({model_error})" if model_error else "accepted"
-            observed = f"rejected ({target_error})" if target_error else "accepted"
-            raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
-        if model_error is None:
-            self.model = model_next
-        self.settled = False
+    def do(self, op: Operation) -> None:
         self.after_advance = isinstance(op, Advance)
-        self.on_state(self.adapter.observe())
+        super().do(op)
+
+    def apply_to_model(self, op: Operation) -> None:
+        self.model = batch_world.apply(self.model, op)
 
     def catch_up(self) -> None:
         """On a real clock the time operations take passes for the target's timers (back-off, active
@@ -134,53 +93,28 @@ class BatchMachine(RuleBasedStateMachine):
         if found:
             raise _violations(f"observed state at t={view.now:g} violates", found)
 
-    def _mark_unknown(self, reason: str) -> None:
-        if not self.unknown:
-            self.unknown = True
-            self.config.stats.unknown += 1
-            self.config.stats.unknown_reasons.append(reason)
-        note(f"did not settle: {reason}")
-
 
 class JobMachine(BatchMachine):
     kind: ClassVar[str] = batch.JOB
     name: ClassVar[str] = "work"
 
-    def settle_and_compare(self) -> None:
-        assert self.adapter is not None
-        cfg = self.config
-        cfg.stats.settles += 1
-        result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
-        model_reason = "the model did not settle within the horizon"
+    def settle_model(self) -> str:
         try:
-            self.model, model_settled = batch_world.settle(self.model, cfg.settle_timeout)
+            self.model, settled = batch_world.settle(self.model, self.config.settle_timeout)
         except batch_world.DidNotSettle as exc:
-            model_settled, model_reason = False, str(exc)
-        if not result.settled or not model_settled:
-            self._mark_unknown(result.reason if not result.settled else model_reason)
-            return
-        self.settled = True
-        view = self.adapter.observe()
-        self.on_state(view)
-        observed = batch_view(view)
-        if cfg.check != SETTLED or self.unknown:
-            return
-        found = check_batch_settled(observed)
+            return str(exc)
+        return "" if settled else MODEL_UNSETTLED
+
+    def compare_settled(self, observed: ClusterView) -> None:
+        view = batch_view(observed)
+        found = check_batch_settled(view)
         if found:
             raise _violations("settled state violates", found)
         expected = batch_world.outcome(self.model).jobs
-        actual = tuple(batch_world.job_outcome(j) for j in observed.jobs)
+        actual = tuple(batch_world.job_outcome(j) for j in view.jobs)
         if expected != actual:
             lines = [f"model:  {e}" for e in expected] + [f"target: {a}" for a in actual]
             raise PropertyViolation("settled Jobs differ from the model:\n  " + "\n  ".join(lines))
-
-    def teardown(self) -> None:
-        try:
-            if self.adapter is not None and not self.unknown and self.ops:
-                self.settle_and_compare()
-        finally:
-            if self.adapter is not None:
-                self.adapter.close()
 
     def _model_job(self) -> batch.JobView | None:
         return next((j for j in self.model.jobs if j.name == self.name), None)

@@ -16,6 +16,7 @@ is attributed to exactly one property:
 from __future__ import annotations
 
 import contextlib
+import typing
 from typing import ClassVar
 
 import attrs
@@ -39,7 +40,7 @@ from kubeprops.reference_model.invariants import check_always, check_transition
 from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.reference_model.release import DEFAULT, Release
-from kubeprops.scenario.apps_extra import READY_FALSE, READY_TRUE, READY_UNKNOWN, SetNodeReady
+from kubeprops.scenario.apps_extra import READY_FALSE, READY_TRUE, READY_UNKNOWN, AdvanceTime, SetNodeReady
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.files import SETTLE
 from kubeprops.scenario.ops import (
@@ -51,6 +52,8 @@ from kubeprops.scenario.ops import (
     NodeLeave,
     Operation,
     PodAction,
+    UserOperation,
+    WorldOperation,
 )
 from kubeprops.scenario.view import ClusterView
 
@@ -101,41 +104,46 @@ class PropertyViolation(AssertionError):
     """An observed state or a settled state contradicts the reference model."""
 
 
-class WorkloadMachine(RuleBasedStateMachine):
-    """Rules common to every workload kind; subclasses add the kind's own operations."""
+MODEL_UNSETTLED = "the model did not settle within the horizon"
+
+
+class DrivenMachine(RuleBasedStateMachine):
+    """The plumbing every property machine shares (no rules): start a target, apply each operation to it and
+    to the model, settle both, and record the steps (operations and SETTLE) with the seed, so that a failing
+    example becomes a scenario file `properties.replay` reruns through these same methods.
+
+    A subclass says how its model takes an operation (`apply_to_model`, which raises InvalidSpec for a spec
+    the API server rejects) and settles (`settle_model`), how an observed state is checked (`on_state`) and
+    what a settled one must agree on (`compare_settled`).
+    """
 
     config: ClassVar[MachineConfig]
     kind: ClassVar[str]
-    name: ClassVar[str] = "web"
+    name: ClassVar[str]
+    #: the operation classes the machine's model takes (a scenario file of other ones is refused)
+    operations: ClassVar[tuple[type, ...]]
+    #: whether the kind reaches a settled state (a CronJob never does: its schedule keeps firing)
+    settles: ClassVar[bool] = True
 
     def __init__(self) -> None:
         super().__init__()
         self.adapter: Adapter | None = None
-        self.model = world.initial_state(nodes=INITIAL_NODES)
-        self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
-        self.not_ready: list[str] = []  # nodes a step turned NotReady or unreachable
-        # a pod whose probe fails or that crashed: it differs from its peers in what no view shows
-        self.marked_pods = False
-        self.next_node = INITIAL_NODES
+        self.seed = 0
         self.ops: list[Operation] = []
         self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
-        self.last_view: ClusterView | None = None
         self.settled = False
         self.unknown = False
-
-    # ------------------------------------------------------------------ plumbing
 
     def start(self, seed: int) -> Adapter:
         cfg = self.config
         cfg.stats.examples += 1
         ctx = RunContext(seed=seed, run_id=f"{cfg.run_id}-{cfg.stats.examples}", worker=cfg.worker)
         self.adapter = cfg.adapter_factory(ctx)
-        if INTERLEAVINGS not in self.adapter.capabilities:
-            seed = 0
+        self.seed = seed if INTERLEAVINGS in self.adapter.capabilities else 0
         if cfg.check == PER_SYNC and isinstance(self.adapter, SyncTracing):
             self.adapter.start_sync_trace()
-        cfg.stats.last_seed, cfg.stats.last_steps = seed, self.steps
-        say(f"seed={seed}")
+        cfg.stats.last_seed, cfg.stats.last_steps = self.seed, self.steps
+        say(f"seed={self.seed}")
         return self.adapter
 
     def do(self, op: Operation) -> None:
@@ -145,9 +153,10 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.ops.append(op)
         self.steps.append(op)
         say(describe(op))
+        self.catch_up()
         model_error = target_error = None
         try:
-            model_next = world.apply(self.model, op, release=self.config.release)
+            self.apply_to_model(op)
         except InvalidSpec as err:
             model_error = err
         try:
@@ -155,14 +164,19 @@ class WorkloadMachine(RuleBasedStateMachine):
         except InvalidSpec as err:
             target_error = err
         self._compare_rejections(op, model_error, target_error)
-        if model_error is None:
-            self.model = model_next
         self.settled = False
         self.observe_now()
 
+    def apply_to_model(self, op: Operation) -> None:
+        """Advance the model by `op`; raises InvalidSpec (leaving the model as it was) where the API would."""
+        raise NotImplementedError
+
+    def catch_up(self) -> None:
+        """Before each operation: let the model's clock follow a real target's (nothing by default)."""
+
     def _drive(self, op: Operation) -> None:
         assert self.adapter is not None
-        if isinstance(op, Advance):
+        if isinstance(op, Advance | AdvanceTime):
             self.adapter.advance(op.seconds, observer=self.on_state)
         else:
             self.adapter.apply(op)
@@ -179,21 +193,11 @@ class WorkloadMachine(RuleBasedStateMachine):
         raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
 
     def on_state(self, view: ClusterView) -> None:
-        """Called for every observed state; checks ALWAYS invariants or the syncs that led to it."""
-        if self.config.check == PER_SYNC:
-            self.check_syncs()
-        if self.config.check != ALWAYS:
-            return
-        self.config.stats.states_checked += 1
-        found = check_always(view)
-        if self.last_view is not None:
-            found += check_transition(self.last_view, view)
-        self.last_view = view
-        if found:
-            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
-            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+        """Called for every observed state: checks it (or the syncs that led to it) as `config.check` says."""
+        raise NotImplementedError
 
     def check_syncs(self) -> None:
+        """The PER-SYNC check: every controller sync the target recorded since the last call."""
         assert isinstance(self.adapter, SyncTracing)
         for record in self.adapter.take_sync_trace():
             self.config.stats.syncs_checked += 1
@@ -214,16 +218,22 @@ class WorkloadMachine(RuleBasedStateMachine):
         cfg.stats.settles += 1
         self.steps.append(SETTLE)
         result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
-        self.model, model_settled = world.settle(self.model, horizon=cfg.settle_timeout, release=cfg.release)
-        if not result.settled or not model_settled:
-            self._mark_unknown(result.reason or "the model did not settle within the horizon")
+        model_problem = self.settle_model()
+        if not result.settled or model_problem:
+            self._mark_unknown((result.reason if not result.settled else model_problem) or MODEL_UNSETTLED)
             return
         self.settled = True
         observed = self.observe_now()
         if cfg.check == SETTLED and not self.unknown:
-            problems = diff(world.expected_summary(self.model), summarize(observed))
-            if problems:
-                raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(problems))
+            self.compare_settled(observed)
+
+    def settle_model(self) -> str:
+        """Let the model settle as the target did: "" when it settled, else why not."""
+        raise NotImplementedError
+
+    def compare_settled(self, observed: ClusterView) -> None:
+        """The SETTLED check: raise PropertyViolation where the settled `observed` differs from the model."""
+        raise NotImplementedError
 
     def _mark_unknown(self, reason: str) -> None:
         if not self.unknown:
@@ -234,11 +244,58 @@ class WorkloadMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            if self.adapter is not None and not self.unknown and self.ops:
+            if self.adapter is not None and self.settles and not self.unknown and self.ops:
                 self.settle_and_compare()
         finally:
             if self.adapter is not None:
                 self.adapter.close()
+
+
+class WorkloadMachine(DrivenMachine):
+    """Rules common to every workload kind; subclasses add the kind's own operations."""
+
+    name: ClassVar[str] = "web"
+    operations = (*typing.get_args(UserOperation), *typing.get_args(WorldOperation), SetNodeReady)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.model = world.initial_state(nodes=INITIAL_NODES)
+        self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
+        self.not_ready: list[str] = []  # nodes a step turned NotReady or unreachable
+        # a pod whose probe fails or that crashed: it differs from its peers in what no view shows
+        self.marked_pods = False
+        self.next_node = INITIAL_NODES
+        self.last_view: ClusterView | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def apply_to_model(self, op: Operation) -> None:
+        self.model = world.apply(self.model, op, release=self.config.release)
+
+    def on_state(self, view: ClusterView) -> None:
+        """Checks ALWAYS invariants on every observed state, or the syncs that led to it."""
+        if self.config.check == PER_SYNC:
+            self.check_syncs()
+        if self.config.check != ALWAYS:
+            return
+        self.config.stats.states_checked += 1
+        found = check_always(view)
+        if self.last_view is not None:
+            found += check_transition(self.last_view, view)
+        self.last_view = view
+        if found:
+            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+
+    def settle_model(self) -> str:
+        cfg = self.config
+        self.model, settled = world.settle(self.model, horizon=cfg.settle_timeout, release=cfg.release)
+        return "" if settled else MODEL_UNSETTLED
+
+    def compare_settled(self, observed: ClusterView) -> None:
+        problems = diff(world.expected_summary(self.model), summarize(observed))
+        if problems:
+            raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(problems))
 
     # ------------------------------------------------------------------ world rules
 
@@ -355,6 +412,9 @@ class WorkloadMachine(RuleBasedStateMachine):
         self.do(SetNodeReady(name, READY_TRUE))
 
 
+M = typing.TypeVar("M", bound=DrivenMachine)
+
+
 def say(text: str) -> None:
     """`hypothesis.note` inside a Hypothesis run; nothing when a scenario file is replayed outside one."""
     with contextlib.suppress(InvalidArgument):
@@ -366,7 +426,7 @@ def seeds() -> st.SearchStrategy[int]:
     return st.one_of(st.just(0), st.integers(1, 2**31 - 1))
 
 
-def bind(machine: type[WorkloadMachine], config: MachineConfig) -> type[WorkloadMachine]:
+def bind(machine: type[M], config: MachineConfig) -> type[M]:
     """A subclass of `machine` bound to one adapter factory and one check."""
     bound = type(f"{machine.__name__}_{config.check}", (machine,), {"config": config})
     return bound

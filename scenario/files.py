@@ -31,6 +31,8 @@ from collections.abc import Callable, Sequence
 import attrs
 import yaml
 
+from . import apps_extra as apps
+from . import batch, ops
 from .ops import Operation
 from .spec import IntOrPercent
 
@@ -38,6 +40,25 @@ VERSION = 1
 SETTLE = "settle"
 Step = typing.Union[Operation, str]  # noqa: UP007 - Operation is a runtime union object
 HEADER = ("kubeprops-scenario", "controller", "property", "seed", "model-release", "found-on", "message")
+
+
+#: The closed vocabularies of the harness's own fields (which workload, which pod fault, which node
+#: condition): no API server validates them, so a typo would reach the target as an error or a no-op.
+#: API fields (strategy types, taint effects, policies ...) are not listed: a scenario may hold a spec the
+#: API rejects on purpose, and the model and the target must then agree on the rejection.
+CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
+    (ops.Scale, "kind"): ops.WORKLOAD_KINDS,
+    (ops.UpdateTemplate, "kind"): ops.WORKLOAD_KINDS,
+    (ops.DeleteWorkload, "kind"): ops.WORKLOAD_KINDS,
+    (ops.PodAction, "kind"): ops.WORKLOAD_KINDS,
+    (ops.PodAction, "action"): ops.REPLICA_POD_ACTIONS,
+    (apps.UpdateAppsTemplate, "kind"): ops.APPS_KINDS,
+    (apps.DeleteAppsWorkload, "kind"): ops.APPS_KINDS,
+    (apps.StatefulPodAction, "action"): ops.POD_ACTIONS,
+    (apps.DaemonPodAction, "action"): ops.POD_ACTIONS,
+    (apps.SetNodeReady, "status"): (apps.READY_TRUE, apps.READY_FALSE, apps.READY_UNKNOWN),
+    (batch.SetSuspend, "kind"): ops.BATCH_KINDS,
+}
 
 
 class ScenarioError(ValueError):
@@ -79,7 +100,9 @@ def dump(scenario: Scenario) -> str:
         "steps": [_step_plain(step) for step in scenario.steps],
     }
     head = "# kubeprops scenario: replay with `kubeprops replay THIS_FILE [--adapter NAME]`\n"
-    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
+    # Non-ASCII is escaped: PyYAML writes U+0085 / U+2028 raw with allow_unicode, and reads them back as line
+    # breaks (a name "\x85" came back as " ")
+    return head + yaml.safe_dump(doc, sort_keys=False, allow_unicode=False, width=100)
 
 
 def _step_plain(step: Step) -> object:
@@ -228,12 +251,19 @@ def _attrs(cls: type, node: yaml.Node, where: str) -> object:
     for name, field in declared.items():
         if name in fields:
             kwargs[name] = _value(hints[name], fields[name][1], f"{where}.{name}")
+            _check_choice(cls, name, kwargs[name], fields[name][1], f"{where}.{name}")
         elif field.default is attrs.NOTHING:
             raise ScenarioError(_line(node), f"{where}.{name}", "missing; add it")
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as err:
         raise ScenarioError(_line(node), where, str(err)) from None
+
+
+def _check_choice(cls: type, name: str, value: object, node: yaml.Node, where: str) -> None:
+    choices = CHOICES.get((cls, name))
+    if choices is not None and value not in choices:
+        raise ScenarioError(_line(node), where, f"{value!r} is not one of {', '.join(choices)}")
 
 
 def _value(tp: object, node: yaml.Node, where: str) -> object:
@@ -267,7 +297,9 @@ def _plain_scalar(kind: type, node: yaml.Node, where: str) -> object:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not ok:
-        raise ScenarioError(_line(node), where, f"expected {kind.__name__}, got {value!r}")
+        # YAML reads True/False/yes/no unquoted as booleans: a node condition's "False" must be quoted
+        hint = f" (quote it: '{node.value}')" if kind is str and isinstance(value, bool) else ""
+        raise ScenarioError(_line(node), where, f"expected {kind.__name__}, got {value!r}{hint}")
     return value
 
 

@@ -1,5 +1,6 @@
 """Scenario files and `kubeprops replay`: counterexamples that rerun on any target."""
 
+import re
 import subprocess
 import sys
 
@@ -22,7 +23,10 @@ from kubeprops.scenario import (
     SetStrategy,
     UpdateTemplate,
 )
+from kubeprops.scenario import apps_extra as a
+from kubeprops.scenario import batch as b
 from kubeprops.scenario.files import SETTLE, Scenario, ScenarioError, dump, load
+from kubeprops.scenario.spec import IntOrPercent, PodBehavior, PodTemplate
 
 STEPS = (
     CreateDeployment(
@@ -85,6 +89,29 @@ def test_replay_refuses_unknown_names_before_creating_any_adapter():
             replay(bad, no_adapter)
 
 
+def test_replay_refuses_steps_the_controller_does_not_take_before_creating_any_adapter():
+    def no_adapter(ctx):
+        raise AssertionError("no adapter may be created")
+
+    cases = [
+        (
+            Scenario("statefulset", "settles-to-model", STEPS),
+            "steps[0]: CreateDeployment is not a statefulset",
+        ),
+        (
+            Scenario("cronjob", "always-invariants", (*CRONJOB_STEPS, SETTLE)),
+            "steps[8]: a cronjob never settles",
+        ),
+        (
+            Scenario("job", "per-sync-decisions", JOB_STEPS),
+            "property: per-sync-decisions is not implemented for job",
+        ),
+    ]
+    for bad, message in cases:
+        with pytest.raises(CannotReplay, match=re.escape(message)):
+            replay(bad, no_adapter)
+
+
 def test_a_shrunk_counterexample_replays_as_a_failure_and_passes_without_the_bug(monkeypatch, tmp_path):
     MUTANTS["history-limit-off-by-one"](monkeypatch)
     prop = next(p for p in PROPERTIES if p.name == "settles-to-model")
@@ -131,3 +158,146 @@ def test_replay_command_exit_codes(tmp_path):
     assert "Traceback" not in result.stderr
     assert kubeprops("replay", str(tmp_path / "missing.yaml")).returncode == 2
     assert kubeprops("replay", str(good), "--adapter", "nope").returncode == 2
+
+
+# ---------------------------------------------------------------- StatefulSet, DaemonSet, Job, CronJob
+
+DB = {"app": "db"}
+STATEFULSET_STEPS = (
+    a.CreateStatefulSet(
+        "db",
+        a.StatefulSetSpec(
+            a.AppsPodTemplate(DB, behavior=PodBehavior(2)),
+            replicas=3,
+            volume_claim_templates=("data",),
+            persistent_volume_claim_retention_policy=a.PersistentVolumeClaimRetentionPolicy(
+                a.DELETE, a.DELETE
+            ),
+        ),
+    ),
+    a.AdvanceTime(15),
+    SETTLE,
+    a.UpdateAppsTemplate(a.STATEFULSET, "db", a.AppsPodTemplate(DB, image="app:v2")),
+    a.SetPartition("db", 1),
+    SETTLE,
+    a.StatefulPodAction("db", 0, "fail"),
+    SETTLE,
+    a.ScaleStatefulSet("db", 1),
+    a.AddNode("node-3", {"zone": "a"}, (a.Taint("gpu", a.NO_SCHEDULE),)),
+    a.CordonNode("node-0"),
+    a.AdvanceTime(60),
+)
+AGENT = {"app": "agent"}
+DAEMONSET_STEPS = (
+    a.CreateDaemonSet(
+        "agent",
+        a.DaemonSetSpec(
+            a.AppsPodTemplate(AGENT, tolerations=(a.Toleration("maintenance", a.EXISTS),)),
+            update_strategy=a.DaemonSetUpdateStrategy(
+                rolling_update=a.DaemonSetRollingUpdate(0, IntOrPercent(50, True))
+            ),
+        ),
+    ),
+    a.AddNode("node-3", {"zone": "b"}, (a.Taint("dedicated", a.NO_SCHEDULE, "agents"),)),
+    SETTLE,
+    a.SetNodeTaints("node-1", (a.Taint("maintenance", a.NO_EXECUTE),)),
+    a.UpdateAppsTemplate(a.DAEMONSET, "agent", a.AppsPodTemplate(AGENT, image="app:v2")),
+    a.AdvanceTime(5),
+    SETTLE,
+    a.DaemonPodAction("agent", "node-2", "fail"),
+    SETTLE,
+    a.SetNodeReady("node-0", a.READY_FALSE),
+    a.AdvanceTime(60),
+    a.SetNodeReady("node-0", a.READY_TRUE),
+    a.RemoveNode("node-2"),
+)
+WORK = PodTemplate(labels={"app": "work"}, image="worker:v1")
+JOB_STEPS = (
+    b.CreateJob("work", b.JobSpec(WORK, parallelism=2, completions=4, completion_mode=b.INDEXED)),
+    b.PodSucceeds("work", 0),
+    b.PodFails("work", 1, exit_code=42),
+    Advance(10),
+    SETTLE,
+    b.SetParallelism("work", 3),
+    SETTLE,
+    b.SetSuspend(b.JOB, "work", True),
+    SETTLE,
+    b.SetSuspend(b.JOB, "work", False),
+    b.PodSucceeds("work", 1),
+    Advance(20),
+)
+CRONJOB_STEPS = (
+    b.CreateCronJob(
+        "tick",
+        b.CronJobSpec(
+            "*/5 * * * *",
+            b.JobSpec(PodTemplate(labels={"app": "tick"}), backoff_limit=0),
+            concurrency_policy=b.FORBID,
+        ),
+    ),
+    Advance(301),
+    Advance(600),
+    b.SetHistoryLimits("tick", 1, 0),
+    b.SetSchedule("tick", "0 * * * *", "Asia/Tokyo"),
+    b.SetSuspend(b.CRONJOB, "tick", True),
+    Advance(3 * 3600),
+    b.SetSuspend(b.CRONJOB, "tick", False),
+)
+HAND_WRITTEN = {
+    "statefulset": STATEFULSET_STEPS,
+    "daemonset": DAEMONSET_STEPS,
+    "job": JOB_STEPS,
+    "cronjob": CRONJOB_STEPS,
+}
+
+
+@pytest.mark.parametrize(
+    ("controller", "prop"),
+    [
+        (c, p.name)
+        for c in HAND_WRITTEN
+        for p in PROPERTIES
+        if p.controllers is None or c in p.controllers  # per-sync-decisions: the DaemonSet only
+    ],
+)
+def test_a_hand_written_scenario_of_every_controller_replays_to_pass(controller, prop):
+    scenario = load(dump(Scenario(controller, prop, HAND_WRITTEN[controller], seed=0)))
+    result = replay(scenario, simulator_factory)
+    assert result.verdict == PASS, result.message
+    assert result.steps_run == len(HAND_WRITTEN[controller])
+
+
+# A mutant each property catches within a few seconds on the derandomized `ci` profile (tests/mutants.py)
+CAUGHT = {
+    "statefulset": ("sts-failed-pod-not-replaced", "settled state differs"),
+    "daemonset": ("ds-skips-cordoned-nodes", "settled state differs"),
+    "job": ("job-suspend-ignored", "settled Jobs differ"),
+    "cronjob": ("cron-forbid-ignored", "the CronJob differs"),
+}
+
+
+@pytest.mark.parametrize("controller", sorted(CAUGHT))
+def test_every_controllers_counterexample_replays_as_a_failure_and_passes_without_the_bug(
+    controller, monkeypatch, tmp_path
+):
+    mutant, violation = CAUGHT[controller]
+    MUTANTS[mutant](monkeypatch)
+    prop = next(p for p in PROPERTIES if p.name == "settles-to-model")
+    found = run_property(
+        simulator_factory,
+        controller,
+        prop,
+        settings=settings(profile_settings("ci"), max_examples=150),
+        shrink_seconds=5,
+    )
+    assert found.verdict == FAIL and found.counterexample is not None, found.message
+    info = RunInfo("simulator", "simulator (kubeprops)", "ci", "kubeprops run")
+    write_reports(ConformanceReport((found,), "v1.35.4"), info, tmp_path)
+    saved = f"counterexamples/{controller}-settles-to-model.yaml"
+    assert f"kubeprops replay {saved} --adapter simulator" in (tmp_path / "summary.md").read_text()
+    scenario = load((tmp_path / saved).read_text())
+    assert scenario.controller == controller and scenario.steps == found.counterexample.steps
+    again = replay(scenario, simulator_factory)
+    assert again.verdict == FAIL and violation in again.message, again.message
+    monkeypatch.undo()
+    assert replay(scenario, simulator_factory).verdict == PASS
