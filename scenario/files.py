@@ -306,8 +306,11 @@ def _plain_scalar(kind: type, node: yaml.Node, where: str) -> object:
 def _union(args: Sequence[object], node: yaml.Node, where: str) -> object:
     if type(None) in args and isinstance(node, yaml.ScalarNode) and _construct(node) is None:
         return None
+    choices = [a for a in args if a is not type(None)]
+    if len(choices) == 1:  # an optional field: its own error names the line and the nested field
+        return _value(choices[0], node, where)
     errors = []
-    for arg in (a for a in args if a is not type(None)):
+    for arg in choices:
         try:
             return _value(arg, node, where)
         except ScenarioError as err:

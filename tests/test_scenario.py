@@ -11,7 +11,7 @@ from kubeprops.properties.cronjob_strategies import cronjob_specs
 from kubeprops.scenario import DeploymentSpec, DeploymentStrategy, IntOrPercent, PodTemplate, labels
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario import batch as b
-from kubeprops.scenario.files import CHOICES, SETTLE, Scenario, dump, load, operation_classes
+from kubeprops.scenario.files import CHOICES, SETTLE, Scenario, ScenarioError, dump, load, operation_classes
 from kubeprops.scenario.ops import Operation
 from kubeprops.scenario.spec import RECREATE, Labels, RollingUpdate
 
@@ -146,3 +146,94 @@ def test_operations_are_looked_up_by_unique_class_names():
     assert {"CreateStatefulSet", "DaemonPodAction", "AdvanceTime", "CreateCronJob", "PodFails"} <= set(
         operation_classes()
     )
+
+
+# Every controller's operations in one file (whichever controller: loading does not look at it)
+KINDS = (
+    b.CreateJob("work", b.JobSpec(PodTemplate(labels={"app": "work"}), parallelism=2, completions=4)),
+    b.PodSucceeds("work", 0),
+    b.PodFails("work", 1, exit_code=42),
+    b.CreateCronJob(
+        "tick",
+        b.CronJobSpec(
+            "*/5 * * * *", b.JobSpec(PodTemplate(labels={"app": "tick"})), concurrency_policy=b.FORBID
+        ),
+    ),
+    a.CreateDaemonSet(
+        "agent",
+        a.DaemonSetSpec(
+            a.AppsPodTemplate({"app": "agent"}, tolerations=(a.Toleration("maintenance", a.EXISTS),)),
+            update_strategy=a.DaemonSetUpdateStrategy(rolling_update=a.DaemonSetRollingUpdate(0, "50%")),
+        ),
+    ),
+    a.SetNodeReady("node-0", a.READY_FALSE),
+    a.CreateStatefulSet(
+        "db", a.StatefulSetSpec(a.AppsPodTemplate({"app": "db"}), volume_claim_templates=("data",))
+    ),
+    a.StatefulPodAction("db", 0, "fail"),
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        (
+            "      parallelism: 2",
+            "      parallelism: two",
+            "steps[0].CreateJob.spec.parallelism: expected int, got 'two'",
+        ),
+        (
+            "- PodSucceeds:\n    job: work",
+            "- PodSucceeds:\n    pod: 0",
+            "steps[1].PodSucceeds.job: missing; add it",
+        ),
+        (
+            "    exit_code: 42",
+            "    exit_cod: 42",
+            "steps[2].PodFails.exit_cod: unknown field; PodFails has job, pod",
+        ),
+        (
+            "      concurrency_policy: Forbid",
+            "      concurrency_policy: [Forbid]",
+            "steps[3].CreateCronJob.spec.concurrency_policy: expected str",
+        ),
+        (
+            "          operator: Exists",
+            "          operatr: Exists",
+            "steps[4].CreateDaemonSet.spec.template.tolerations[0].operatr: unknown field",
+        ),
+        (
+            "          max_surge: 50%",
+            "          max_surge: 50 percent",
+            "steps[4].CreateDaemonSet.spec.update_strategy.rolling_update.max_surge: expected an integer or a percent",
+        ),
+        (
+            "    status: 'False'",
+            "    status: False",
+            "steps[5].SetNodeReady.status: expected str, got False (quote it: 'False')",
+        ),
+        (
+            "    status: 'False'",
+            "    status: Maybe",
+            "steps[5].SetNodeReady.status: 'Maybe' is not one of True, False, Unknown",
+        ),
+        (
+            "      - data",
+            "      - {name: data}",
+            "steps[6].CreateStatefulSet.spec.volume_claim_templates[0]: expected str",
+        ),
+        (
+            "    action: fail",
+            "    action: explode",
+            "steps[7].StatefulPodAction.action: 'explode' is not one of fail, delete, unready, ready",
+        ),
+    ],
+)
+def test_malformed_files_of_every_kind_name_the_line_and_field(old, new, error):
+    text = dump(Scenario("job", "settles-to-model", KINDS))
+    assert old in text
+    line = text[: text.index(old)].count("\n") + 1 + old.count("\n")
+    with pytest.raises(ScenarioError) as err:
+        load(text.replace(old, new, 1))
+    assert str(err.value).startswith(f"line {line}: {error}"), str(err.value)
+    assert err.value.line == line
