@@ -16,10 +16,26 @@ A counterexample found on one target replays on any other. The format (version 1
       - Advance: {seconds: 60}
       - settle                        # wait until the target settles (and compare, for settles-to-model)
 
-Each operation is a one-key mapping from its class name (`kubeprops.scenario.ops.Operation`) to its
-fields, with the API defaults left out. Loading checks the whole file before anything runs: an unknown
-operation or field, a missing field or a value of the wrong type is a `ScenarioError` naming the line and
-the field, with the fix.
+Each operation is a one-key mapping from its class name (`kubeprops.scenario.ops.Operation`, which
+joins the ReplicaSet / Deployment operations of `ops`, the StatefulSet / DaemonSet ones of `apps_extra`
+and the Job / CronJob ones of `batch`) to its fields, with the API defaults left out. Field values:
+
+* nested specs (templates, strategies, policies, tolerations, taints, affinity terms) are mappings of
+  their fields; lists (`tolerations`, `taints`, `values`, `volume_claim_templates`, `pod_failure_policy`)
+  are YAML lists; label sets (`labels`, `selector`, `node_selector`) are `{key: value}` mappings;
+* an IntOrPercent (`max_surge`, `max_unavailable`) is written as the API writes it: `1` or `"25%"`;
+* an optional field is `null` or left out for its default (`rolling_update: null` is the RollingUpdate
+  type with no rollingUpdate block, which differs from the block left out);
+* enumerations are strings, as the API spells them (`OnDelete`, `Parallel`, `Forbid`, `NoSchedule`);
+  a node condition's status is `'True'`, `'False'` or `'Unknown'`, quoted, since YAML reads an unquoted
+  True / False as a boolean. The harness's own vocabularies (which workload `kind`, which pod `action`,
+  which node `status`) are checked on load (`CHOICES`); API values are not, since a scenario may hold a
+  spec the API server rejects on purpose (the model and the target must then agree on the rejection).
+
+A controller's scenario takes its machine's operations only (`properties.replay` refuses the others), and
+a CronJob scenario has no `settle` steps (its schedule never settles). Loading checks the whole file
+before anything runs: an unknown operation or field, a missing field, a value of the wrong type or
+outside its vocabulary is a `ScenarioError` naming the line and the field, with the fix.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -301,3 +302,25 @@ def test_every_controllers_counterexample_replays_as_a_failure_and_passes_withou
     assert again.verdict == FAIL and violation in again.message, again.message
     monkeypatch.undo()
     assert replay(scenario, simulator_factory).verdict == PASS
+
+
+def test_the_readme_scenario_replays_to_pass():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = re.search(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    scenario = load(block.group(1))
+    assert scenario.controller == "daemonset" and a.SetNodeReady("node-0", a.READY_FALSE) in scenario.steps
+    assert replay(scenario, simulator_factory).verdict == PASS
+
+
+def test_replay_command_runs_every_controller_and_refuses_what_it_cannot(tmp_path):
+    good = tmp_path / "job.yaml"
+    good.write_text(dump(Scenario("job", "always-invariants", JOB_STEPS)))
+    result = kubeprops("replay", str(good))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"replaying {len(JOB_STEPS)} steps of job/always-invariants (seed 0) on simulator" in result.stdout
+    settles = tmp_path / "cronjob.yaml"
+    settles.write_text(dump(Scenario("cronjob", "settles-to-model", (*CRONJOB_STEPS, SETTLE))))
+    result = kubeprops("replay", str(settles))
+    assert result.returncode == 2 and "a cronjob never settles" in result.stderr
+    assert "Traceback" not in result.stderr
