@@ -132,7 +132,7 @@ def _plain(value: object) -> object:
         out: dict[str, object] = {}
         for field in attrs.fields(type(value)):
             item = getattr(value, field.name)
-            if _is_default(field, item):
+            if _is_default(value, field, item):
                 continue
             out[field.name] = _plain(item)
         return out
@@ -144,12 +144,17 @@ def _plain(value: object) -> object:
     return value
 
 
-def _is_default(field: attrs.Attribute, item: object) -> bool:
+def _is_default(owner: object, field: attrs.Attribute, item: object) -> bool:
     default = field.default
     if default is attrs.NOTHING:
         return False
+    if isinstance(default, attrs.Factory) and default.takes_self:  # type: ignore[arg-type]
+        # derived from the other fields (a selector from the template's labels, a strategy's default
+        # block from its type): left out when building without it gives the same value back
+        others = {f.name: getattr(owner, f.name) for f in attrs.fields(type(owner)) if f is not field}
+        return getattr(type(owner)(**others), field.name) == item
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        return not default.takes_self and item == default.factory()  # type: ignore[attr-defined]
+        return item == default.factory()  # type: ignore[attr-defined]
     return item == default
 
 
