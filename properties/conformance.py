@@ -206,7 +206,7 @@ def _counterexample(
 ) -> Scenario | None:
     """The last example run, which after a failure is Hypothesis' final replay of the shrunk one."""
     if not stats.last_steps:
-        return None  # the example failed before its first step (as the target was created)
+        return None  # no step ran: nothing to replay
     first = message.strip().splitlines()[0] if message.strip() else ""
     return Scenario(
         controller, prop.name, tuple(stats.last_steps), stats.last_seed, release.version, "", first
