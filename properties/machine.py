@@ -318,6 +318,22 @@ class WorkloadMachine(DrivenMachine):
         self.marked_pods = self.marked_pods or action in (POD_UNREADY, POD_CRASH)
         self.settle_and_compare()
 
+    @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
+    @rule(index=st.integers(0, 30), wait=st.sampled_from([300, 900]), data=st.data())
+    def crash_then_scale_down(self, index: int, wait: int, data: st.DataObject) -> None:
+        # Restart counts rank a scale-down only between pods equal in every earlier rank, ready time
+        # included in log2 buckets (controller_utils.go ActivePodsWithRanks.Less): a long wait after a
+        # crash puts the restarted pod's new ready time in its peers' bucket, where upstream removes
+        # it first. Single steps reach this shape rarely (a crash, minutes of waiting, a scale-down).
+        active = sum(p.active for p in world.view(self.model).pods_of(self.kind, self.name))
+        if active < 2:
+            return
+        self.pod_action(index, POD_CRASH)
+        self.advance(wait)
+        self.scale(data.draw(st.integers(1, active - 1), label="replicas"))  # type: ignore[attr-defined]
+        if not self.settled:
+            self.settle_and_compare()
+
     @precondition(
         lambda self: (
             self.settled and len(self.nodes) < MAX_NODES and NODE_OPERATIONS in self.adapter.capabilities
