@@ -25,8 +25,9 @@ World semantics (the contract a simulator would follow too):
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
   StatefulSet then every DaemonSet by name until a round changes nothing.
 * Timers: Ready transitions, deletion completions, StatefulSet minReadySeconds availability (a sync 1 s
-  after the pod becomes Available) and the DaemonSet's own re-queues (back-off, the minReadySeconds status
-  re-sync while numberReady != numberAvailable); a DaemonSet is not woken when a pod becomes Available.
+  after the pod becomes Available) and the DaemonSet's re-queues (back-off, the minReadySeconds status
+  re-sync while numberReady != numberAvailable, and minReadySeconds + 1 s after one of its pods turns
+  Ready).
 
 Not modelled: taint-based eviction after tolerationSeconds (StatefulSet pods on NotReady nodes stay, as
 their deletion could not complete there anyway), deletions that hang because the node's kubelet is down
@@ -214,15 +215,28 @@ def _should_be_ready(state: AppsState, pod: PodView, fact: PodFacts) -> bool:
 
 def _refresh_readiness(state: AppsState) -> AppsState:
     facts = state.fact_map()
-    pods = []
+    pods, turned_ready = [], []
     for pod in state.pods:
         want = _should_be_ready(state, pod, facts[pod.name]) if pod.name in facts else pod.ready
         if pod.deleting:
             want = pod.ready  # readiness left as is while terminating
         if want != pod.ready:
             pod = attrs.evolve(pod, ready=want, ready_since=state.now if want else None)
+            turned_ready += [pod] if want else []
         pods.append(pod)
-    return attrs.evolve(state, pods=tuple(pods))
+    return _daemon_ready_resyncs(attrs.evolve(state, pods=tuple(pods)), turned_ready)
+
+
+def _daemon_ready_resyncs(state: AppsState, turned_ready: Iterable[PodView]) -> AppsState:
+    """A daemon pod turning Ready re-syncs its DaemonSet minReadySeconds + 1 s later, once it is Available:
+    without it a surge whose new pod goes Available would wait for the informer resync, as the oldest
+    (old) pod of each node keeps numberReady == numberAvailable and the status re-sync off."""
+    # ref daemon_controller.go (updatePod: changedToReady && MinReadySeconds > 0 -> enqueueDaemonSetAfter)
+    for pod in turned_ready:
+        ds = next((d for d in state.daemonsets if pod.owner is not None and d.uid == pod.owner.uid), None)
+        if ds is not None and ds.spec.min_ready_seconds > 0:
+            state = _timer(state, state.now + ds.spec.min_ready_seconds + 1)
+    return state
 
 
 def _remove_pods(state: AppsState, names: set[str]) -> AppsState:
@@ -425,9 +439,7 @@ def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> Apps
         state = attrs.evolve(
             state, daemonsets=_put(state.daemonsets, attrs.evolve(ds, status=decision.status))
         )
-    # Only the controller's own re-queues: nothing wakes a DaemonSet when a pod merely becomes Available
-    # (the status re-sync looks at the oldest pod per node), so a surge waiting on minReadySeconds stalls
-    # until the informer resync, 12-24 h later (fact: OpenKruise's fork had to add a requeue, kruise#1014).
+    # The controller's own re-queues; a pod turning Ready re-syncs it once Available (_daemon_ready_resyncs).
     return _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
 
 

@@ -120,6 +120,23 @@ def test_surge_rollout_never_drops_availability():
     assert placement(state).placement == {(f"node-{i}", 2) for i in range(3)}
 
 
+def test_surge_resyncs_once_a_new_pod_is_available_under_min_ready_seconds():
+    # The old pod stays each node's oldest, so numberReady == numberAvailable and the status re-sync is off:
+    # only the re-sync minReadySeconds + 1 s after the new pod turns Ready moves the surge on (upstream
+    # updatePod). Without it the surge stalled on its first node (seed 130429628273012776099954575678512926312).
+    surge = DaemonSetUpdateStrategy(rolling_update=DaemonSetRollingUpdate(max_unavailable=0, max_surge=1))
+    v1 = AppsPodTemplate(labels=APP, image="agent:v1", behavior=PodBehavior(0))
+    for choose in (world.choose_first, world.choose_last):
+        state = ops.apply(world.initial_state(3), create(v1, update_strategy=surge, min_ready_seconds=3))
+        state, _ = world.settle(state, choose=choose)
+        start = state.now
+        state = ops.apply(state, UpdateAppsTemplate(DAEMONSET, "agent", V2), choose=choose)
+        state, settled = world.settle(state, choose=choose)
+        assert settled and placement(state).placement == {(f"node-{i}", 2) for i in range(3)}
+        # each new pod: Ready 2 s after its creation, re-synced 3 + 1 s later, the next node surged then
+        assert sorted(p.created - start for p in state.pods) == [0, 6, 12]
+
+
 def test_failed_pod_is_replaced():
     state = run(steps(create(), DaemonPodAction("agent", "node-1", POD_FAIL)))
     assert placement(state).status == (3, 3, 3, 3, 3, 0, 0)
