@@ -19,7 +19,7 @@ World semantics (the contract a simulator would follow too):
 * Kubelet: a bound pod is Running at once and turns Ready `behavior.ready_after` seconds later (never when
   None). Actions: fail -> Failed and not Ready; delete -> graceful deletion; unready / ready -> the probe.
   Graceful deletions complete 1 s later (an unbound pod vanishes at once). A user NoExecute taint evicts
-  pods not tolerating it (StatefulSet pods; daemon pods are removed by their controller).
+  pods not tolerating it (daemon pods judged by their own revision's tolerations plus the automatic ones).
 * Claims: created by the StatefulSet controller; the garbage collector deletes a claim at once when every
   owner it names is gone. Deleting a workload deletes its pods gracefully and its revisions at once.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
@@ -267,16 +267,25 @@ def _delete_pods(state: AppsState, names: Iterable[str]) -> AppsState:
 
 
 def _evict_untolerated(state: AppsState) -> AppsState:
-    """The taint manager: StatefulSet pods on a node with an untolerated user NoExecute taint are deleted."""
+    """The taint manager: a pod on a node with a user NoExecute taint its own tolerations miss is deleted.
+
+    Daemon pods too: their controller judges shouldContinueRunning on the current template, so it would
+    keep a pod of an older revision that lacks a toleration the current template has."""
+    # ref kubernetes/kubernetes:pkg/controller/tainteviction/taint_eviction.go (processPodOnNode)
     doomed = []
     for pod in state.pods:
         node = _find(state.nodes, pod.node)
         template = _template_of(state, pod)
         if node is None or template is None or pod.owner is None or pod.deleting:
             continue
-        if pod.owner.kind == STATEFULSET and elig.untolerated(node.taints, template.tolerations, _no_execute):
+        if elig.untolerated(node.taints, _pod_tolerations(pod.owner.kind, template), _no_execute):
             doomed.append(pod.name)
     return _delete_pods(state, doomed) if doomed else state
+
+
+def _pod_tolerations(kind: str, template: AppsPodTemplate) -> tuple[elig.Toleration, ...]:
+    """A pod's tolerations: a daemon pod carries the ones its controller adds as well."""
+    return elig.daemon_pod_tolerations(template) if kind == DAEMONSET else tuple(template.tolerations)
 
 
 def _no_execute(taint: elig.Taint) -> bool:

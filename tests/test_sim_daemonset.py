@@ -223,6 +223,15 @@ SCENARIOS = {
         a.RemoveNode("node-0"),
         a.DaemonPodAction("agent", "node-1", "fail"),
     ],
+    # the taint manager evicts the old pod (its own tolerations miss the taint) though the current
+    # template tolerates it; the controller then creates one at the current revision
+    "no-execute-taint-evicts-an-old-revision-pod": [
+        create(update_strategy=a.DaemonSetUpdateStrategy(a.ON_DELETE)),
+        a.UpdateAppsTemplate(
+            a.DAEMONSET, "agent", template("app:v2", tolerations=(a.Toleration("maintenance", a.EXISTS),))
+        ),
+        a.SetNodeTaints("node-1", (a.Taint("maintenance", a.NO_EXECUTE),)),
+    ],
     "on-delete-keeps-old-pods-until-deleted": [
         create(update_strategy=a.DaemonSetUpdateStrategy(a.ON_DELETE)),
         a.UpdateAppsTemplate(a.DAEMONSET, "agent", template("app:v2")),
