@@ -19,14 +19,15 @@ World semantics (the contract a simulator would follow too):
 * Kubelet: a bound pod is Running at once and turns Ready `behavior.ready_after` seconds later (never when
   None). Actions: fail -> Failed and not Ready; delete -> graceful deletion; unready / ready -> the probe.
   Graceful deletions complete 1 s later (an unbound pod vanishes at once). A user NoExecute taint evicts
-  pods not tolerating it (StatefulSet pods; daemon pods are removed by their controller).
+  pods not tolerating it (daemon pods judged by their own revision's tolerations plus the automatic ones).
 * Claims: created by the StatefulSet controller; the garbage collector deletes a claim at once when every
   owner it names is gone. Deleting a workload deletes its pods gracefully and its revisions at once.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
   StatefulSet then every DaemonSet by name until a round changes nothing.
 * Timers: Ready transitions, deletion completions, StatefulSet minReadySeconds availability (a sync 1 s
-  after the pod becomes Available) and the DaemonSet's own re-queues (back-off, the minReadySeconds status
-  re-sync while numberReady != numberAvailable); a DaemonSet is not woken when a pod becomes Available.
+  after the pod becomes Available) and the DaemonSet's re-queues (back-off, the minReadySeconds status
+  re-sync while numberReady != numberAvailable, and minReadySeconds + 1 s after one of its pods turns
+  Ready).
 
 Not modelled: taint-based eviction after tolerationSeconds (StatefulSet pods on NotReady nodes stay, as
 their deletion could not complete there anyway), deletions that hang because the node's kubelet is down
@@ -214,15 +215,28 @@ def _should_be_ready(state: AppsState, pod: PodView, fact: PodFacts) -> bool:
 
 def _refresh_readiness(state: AppsState) -> AppsState:
     facts = state.fact_map()
-    pods = []
+    pods, turned_ready = [], []
     for pod in state.pods:
         want = _should_be_ready(state, pod, facts[pod.name]) if pod.name in facts else pod.ready
         if pod.deleting:
             want = pod.ready  # readiness left as is while terminating
         if want != pod.ready:
             pod = attrs.evolve(pod, ready=want, ready_since=state.now if want else None)
+            turned_ready += [pod] if want else []
         pods.append(pod)
-    return attrs.evolve(state, pods=tuple(pods))
+    return _daemon_ready_resyncs(attrs.evolve(state, pods=tuple(pods)), turned_ready)
+
+
+def _daemon_ready_resyncs(state: AppsState, turned_ready: Iterable[PodView]) -> AppsState:
+    """A daemon pod turning Ready re-syncs its DaemonSet minReadySeconds + 1 s later, once it is Available:
+    without it a surge whose new pod goes Available would wait for the informer resync, as the oldest
+    (old) pod of each node keeps numberReady == numberAvailable and the status re-sync off."""
+    # ref daemon_controller.go (updatePod: changedToReady && MinReadySeconds > 0 -> enqueueDaemonSetAfter)
+    for pod in turned_ready:
+        ds = next((d for d in state.daemonsets if pod.owner is not None and d.uid == pod.owner.uid), None)
+        if ds is not None and ds.spec.min_ready_seconds > 0:
+            state = _timer(state, state.now + ds.spec.min_ready_seconds + 1)
+    return state
 
 
 def _remove_pods(state: AppsState, names: set[str]) -> AppsState:
@@ -253,16 +267,25 @@ def _delete_pods(state: AppsState, names: Iterable[str]) -> AppsState:
 
 
 def _evict_untolerated(state: AppsState) -> AppsState:
-    """The taint manager: StatefulSet pods on a node with an untolerated user NoExecute taint are deleted."""
+    """The taint manager: a pod on a node with a user NoExecute taint its own tolerations miss is deleted.
+
+    Daemon pods too: their controller judges shouldContinueRunning on the current template, so it would
+    keep a pod of an older revision that lacks a toleration the current template has."""
+    # ref kubernetes/kubernetes:pkg/controller/tainteviction/taint_eviction.go (processPodOnNode)
     doomed = []
     for pod in state.pods:
         node = _find(state.nodes, pod.node)
         template = _template_of(state, pod)
         if node is None or template is None or pod.owner is None or pod.deleting:
             continue
-        if pod.owner.kind == STATEFULSET and elig.untolerated(node.taints, template.tolerations, _no_execute):
+        if elig.untolerated(node.taints, _pod_tolerations(pod.owner.kind, template), _no_execute):
             doomed.append(pod.name)
     return _delete_pods(state, doomed) if doomed else state
+
+
+def _pod_tolerations(kind: str, template: AppsPodTemplate) -> tuple[elig.Toleration, ...]:
+    """A pod's tolerations: a daemon pod carries the ones its controller adds as well."""
+    return elig.daemon_pod_tolerations(template) if kind == DAEMONSET else tuple(template.tolerations)
 
 
 def _no_execute(taint: elig.Taint) -> bool:
@@ -425,9 +448,7 @@ def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> Apps
         state = attrs.evolve(
             state, daemonsets=_put(state.daemonsets, attrs.evolve(ds, status=decision.status))
         )
-    # Only the controller's own re-queues: nothing wakes a DaemonSet when a pod merely becomes Available
-    # (the status re-sync looks at the oldest pod per node), so a surge waiting on minReadySeconds stalls
-    # until the informer resync, 12-24 h later (fact: OpenKruise's fork had to add a requeue, kruise#1014).
+    # The controller's own re-queues; a pod turning Ready re-syncs it once Available (_daemon_ready_resyncs).
     return _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
 
 

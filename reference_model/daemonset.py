@@ -9,7 +9,8 @@ no pod, failed pods deleted under the per-node back-off, Succeeded pods at once,
 cases, every pod where shouldContinueRunning is false, unscheduled pods aimed at vanished nodes); the
 250-per-sync caps; the rolling update (run only in a sync whose manage step did nothing, since upstream's
 expectations are unsatisfied right after any create or delete) with maxUnavailable / maxSurge both rounding
-up; status counted per node from the first pod after sorting; the minReadySeconds re-sync.
+up; status counted per node from the first pod after sorting; the minReadySeconds re-syncs (the status one
+here, the one after a pod turns Ready in `apps_world`).
 
 Go map iteration makes the rolling update pick *which* old pods (or surge nodes) at random within a
 budget, and the 250 cap picks which creations: decisions are therefore `AnyOf` sets (all of `certain` plus
@@ -20,7 +21,8 @@ expectations timeout, events.
 
 refs kubernetes/kubernetes:pkg/controller/daemon/daemon_controller.go (syncDaemonSet, getDaemonPods,
 getNodesToDaemonPods, podsShouldBeOnNode, manage, syncNodes, updateDaemonSetStatus, storeDaemonSetStatus,
-podByCreationTimestampAndPhase, failedPodsBackoffKey, getUnscheduledPodsWithoutNode, BurstReplicas),
+updatePod, podByCreationTimestampAndPhase, failedPodsBackoffKey, getUnscheduledPodsWithoutNode,
+BurstReplicas),
 kubernetes/kubernetes:pkg/controller/daemon/update.go (rollingUpdate, findUpdatedPodsOnNode,
 updatedDesiredNodeCounts, constructHistory, cleanupHistory, dedupCurHistories),
 kubernetes/kubernetes:pkg/controller/daemon/util/daemonset_util.go (AllowsSurge, SurgeCount,

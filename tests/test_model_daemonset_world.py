@@ -5,8 +5,10 @@ from kubeprops.reference_model import apps_world as world
 from kubeprops.reference_model.apps_quiescent import daemonset_outcome, run, settled_outcomes
 from kubeprops.scenario.apps_extra import (
     DAEMONSET,
+    EXISTS,
     NO_EXECUTE,
     NO_SCHEDULE,
+    ON_DELETE,
     READY_FALSE,
     READY_TRUE,
     AddNode,
@@ -23,6 +25,7 @@ from kubeprops.scenario.apps_extra import (
     SetNodeReady,
     SetNodeTaints,
     Taint,
+    Toleration,
     UpdateAppsTemplate,
 )
 from kubeprops.scenario.ops import POD_FAIL
@@ -31,6 +34,7 @@ from kubeprops.scenario.spec import PodBehavior
 APP = {"app": "agent"}
 V1 = AppsPodTemplate(labels=APP, image="agent:v1", behavior=PodBehavior(2))
 V2 = AppsPodTemplate(labels=APP, image="agent:v2", behavior=PodBehavior(2))
+MAINTENANCE = Toleration("maintenance", EXISTS)
 
 
 def steps(*ops_):
@@ -118,6 +122,38 @@ def test_surge_rollout_never_drops_availability():
         state = ops.apply(state, AdvanceTime(1))
         assert state.daemonsets[0].status.number_available == 3
     assert placement(state).placement == {(f"node-{i}", 2) for i in range(3)}
+
+
+def test_surge_resyncs_once_a_new_pod_is_available_under_min_ready_seconds():
+    # The old pod stays each node's oldest, so numberReady == numberAvailable and the status re-sync is off:
+    # only the re-sync minReadySeconds + 1 s after the new pod turns Ready moves the surge on (upstream
+    # updatePod). Without it the surge stalled on its first node (seed 130429628273012776099954575678512926312).
+    surge = DaemonSetUpdateStrategy(rolling_update=DaemonSetRollingUpdate(max_unavailable=0, max_surge=1))
+    v1 = AppsPodTemplate(labels=APP, image="agent:v1", behavior=PodBehavior(0))
+    for choose in (world.choose_first, world.choose_last):
+        state = ops.apply(world.initial_state(3), create(v1, update_strategy=surge, min_ready_seconds=3))
+        state, _ = world.settle(state, choose=choose)
+        start = state.now
+        state = ops.apply(state, UpdateAppsTemplate(DAEMONSET, "agent", V2), choose=choose)
+        state, settled = world.settle(state, choose=choose)
+        assert settled and placement(state).placement == {(f"node-{i}", 2) for i in range(3)}
+        # each new pod: Ready 2 s after its creation, re-synced 3 + 1 s later, the next node surged then
+        assert sorted(p.created - start for p in state.pods) == [0, 6, 12]
+
+
+def test_no_execute_taint_evicts_an_old_revision_pod_its_template_does_not_cover():
+    # shouldContinueRunning holds for the current template, but the taint manager judges the pod's own
+    tolerant = AppsPodTemplate(
+        labels=APP, image="agent:v2", behavior=PodBehavior(2), tolerations=(MAINTENANCE,)
+    )
+    state = run(
+        steps(
+            create(update_strategy=DaemonSetUpdateStrategy(ON_DELETE)),
+            UpdateAppsTemplate(DAEMONSET, "agent", tolerant),
+            SetNodeTaints("node-1", (Taint("maintenance", NO_EXECUTE),)),
+        )
+    )
+    assert placement(state).placement == {("node-0", 1), ("node-1", 2), ("node-2", 1)}
 
 
 def test_failed_pod_is_replaced():

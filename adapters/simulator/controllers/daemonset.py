@@ -4,7 +4,8 @@ Modelled: controller revisions (`daemonset_history`), one pod per eligible node 
 affinity pinning it to that node (the scheduler binds it), failed pods deleted with per-node exponential
 back-off (1 s doubling to 15 min), excess pods pruned (the oldest kept; with surge one old and one new),
 pods removed where they may not continue, RollingUpdate (`daemonset_update`) and OnDelete, expectations,
-slow-start batches under the 250 burst, status as upstream counts it, the minReadySeconds re-sync.
+slow-start batches under the 250 burst, status as upstream counts it, the minReadySeconds re-syncs (status,
+and a pod turning Ready).
 Not modelled: orphan adoption and release (the simulator creates no orphans), hash collisions, the
 deprecated templateGeneration, events. Nodes and pods are walked in name order (upstream walks a Go map).
 ref: pkg/controller/daemon/daemon_controller.go (syncDaemonSet, manage, podsShouldBeOnNode, syncNodes,
@@ -123,6 +124,19 @@ class DaemonSetController:
         ):
             exp.deletes -= 1
         self.queue.add(owner)
+        self._resync_when_available(owner, old, new)
+
+    def _resync_when_available(self, owner: str, old: Obj | None, new: Obj) -> None:
+        """A pod turned Ready under minReadySeconds: sync again once it is Available (plus a second of
+        skew), else a surge whose new pod goes Available waits for the informer resync (the status
+        re-sync does not fire while each node's oldest, old pod keeps numberReady == numberAvailable)."""
+        # ref daemon_controller.go (updatePod: changedToReady && MinReadySeconds > 0 -> enqueueDaemonSetAfter)
+        ds = self.informer.get(DAEMONSET, owner)
+        mrs = ds["spec"].get("minReadySeconds", 0) if ds is not None else 0
+        deleting = bool(new["metadata"].get("deletionTimestamp"))  # handled as a deletion upstream
+        turned_ready = old is not None and not common.is_pod_ready(old) and common.is_pod_ready(new)
+        if turned_ready and not deleting and mrs > 0:
+            self.queue.add_after(owner, mrs + 1)
 
     def satisfied(self, key: str) -> bool:
         exp = self.expected.get(key)
