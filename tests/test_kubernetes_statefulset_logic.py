@@ -105,3 +105,21 @@ def test_claim_templates_get_no_storage_class_and_the_view_hides_it():
     assert [t["spec"]["storageClassName"] for t in manifest["spec"]["volumeClaimTemplates"]] == [""]
     stripped = Placement("kp-run", "kp-run-").strip_workload(manifest)
     assert kos.statefulset_spec_from_manifest(stripped["spec"]) == spec
+
+
+def test_a_missing_pod_the_next_sync_creates_keeps_the_set_unsettled():
+    def sts(policy, replicas=3, start=0):
+        return {
+            "metadata": {"name": "web", "uid": "set", "generation": 1},
+            "spec": {"replicas": replicas, "podManagementPolicy": policy, "ordinals": {"start": start}},
+            "status": {"observedGeneration": 1, "replicas": 2, "readyReplicas": 1, "availableReplicas": 1},
+        }
+
+    gap = [pod("web-0"), pod("web-2", ready=False)]
+    assert settle.next_missing_ordinal(sts("OrderedReady"), gap, T) == 1  # web-0 is healthy: web-1 is due
+    assert "web-1 is missing" in settle.statefulset_reason(sts("OrderedReady"), gap, T, timers=True)
+    stalled = [pod("web-0", ready=False), pod("web-2")]
+    assert settle.next_missing_ordinal(sts("OrderedReady"), stalled, T) is None  # waits for web-0
+    assert settle.next_missing_ordinal(sts("Parallel"), stalled, T) == 1
+    assert settle.next_missing_ordinal(sts("Parallel", replicas=2, start=2), stalled, T) == 3
+    assert settle.next_missing_ordinal(sts("Parallel", replicas=1, start=2), stalled, T) is None
