@@ -1,4 +1,4 @@
-"""The Kubernetes adapter's StatefulSet operations and views (mixed into `KubernetesAdapter`).
+"""The Kubernetes adapter's StatefulSet operations (mixed into `KubernetesAdapter`; views: `views`).
 
 Each user operation is one write (create, or a read-change-replace of the spec) that returns once the
 StatefulSet controller observed the new generation; as for every apps operation the adapter then waits for
