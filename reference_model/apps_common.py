@@ -4,7 +4,8 @@ int-or-percent fenceposts of both controllers, and "any k of these" outcomes.
 refs kubernetes/kubernetes:pkg/controller/history/controller_history.go (HashControllerRevision,
 NewControllerRevision), kubernetes/kubernetes:pkg/controller/controller_utils.go (ComputeHash),
 kubernetes/kubernetes:staging/src/k8s.io/apimachinery/pkg/util/rand/rand.go (SafeEncodeString),
-kubernetes/kubernetes:pkg/features/kube_features.go (MaxUnavailableStatefulSet: alpha 1.24, beta on 1.35),
+kubernetes/kubernetes:pkg/features/kube_features.go (MaxUnavailableStatefulSet: alpha 1.24, beta 1.35, off
+by default in both),
 kubernetes/kubernetes:pkg/controller/statefulset/stateful_set_utils.go (getStatefulSetMaxUnavailable),
 kubernetes/kubernetes:pkg/controller/daemon/util/daemonset_util.go (UnavailableCount, SurgeCount),
 kubernetes/kubernetes:pkg/controller/daemon/update.go (updatedDesiredNodeCounts).
@@ -12,7 +13,6 @@ kubernetes/kubernetes:pkg/controller/daemon/update.go (updatedDesiredNodeCounts)
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 import attrs
@@ -24,7 +24,6 @@ from .release import Release
 
 _SAFE_DIGITS = str.maketrans("0123456789", "456789bcdf")  # ref rand.go (SafeEncodeString) on decimals
 _FNV_OFFSET, _FNV_PRIME = 0x811C9DC5, 0x01000193
-_MINOR = re.compile(r"^v?1\.(\d+)")
 
 
 def _fnv32a(data: bytes) -> int:
@@ -46,9 +45,9 @@ def revision_hash(template: object, collision_count: int = 0) -> str:
 
 
 def max_unavailable_statefulset(release: Release) -> bool:
-    """Gate MaxUnavailableStatefulSet at its default: beta and on from 1.35, alpha and off before."""
-    match = _MINOR.match(release.version.strip())
-    return match is not None and int(match.group(1)) >= 35
+    """Gate MaxUnavailableStatefulSet: off by default in every supported release (beta but off in 1.35)."""
+    # ref pkg/features/kube_features.go: {1.24 Alpha, Default false}, {1.35 Beta, Default false}
+    return release.max_unavailable_statefulset
 
 
 def statefulset_max_unavailable(max_unavailable: IntOrPercent | None, replicas: int) -> int:

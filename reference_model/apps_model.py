@@ -5,8 +5,8 @@
 * what must a scenario settle to? `settled_outcomes` (QUIESCENT: every allowed outcome, stalls included);
 * does an observed state break an always-true rule? `check_always`, `check_transition` (ALWAYS).
 
-Release: upstream v1.35.4 by default (`release.DEFAULT`); pass `release=` for 1.31-1.34 behaviour of the
-MaxUnavailableStatefulSet gate.
+Release: upstream v1.35.4 by default (`release.DEFAULT`); pass `release=` for another release, or one with
+the MaxUnavailableStatefulSet gate turned on (off by default in every supported release).
 """
 
 from __future__ import annotations

@@ -46,16 +46,32 @@ from kubeprops.scenario.view import FAILED, RUNNING, PodView
 from . import apps_validation as validation
 from . import apps_world as world
 from . import statefulset as sts_util
+from .apps_common import max_unavailable_statefulset
 from .release import DEFAULT, Release
 
 
+def _stored(spec: StatefulSetSpec, release: Release) -> StatefulSetSpec:
+    """The spec as the API server stores it: with MaxUnavailableStatefulSet off (its default) it drops
+    `rollingUpdate.maxUnavailable` before validating, so even 0 is accepted, and the controller ignores it."""
+    # ref pkg/registry/apps/statefulset/strategy.go (PrepareForCreate, PrepareForUpdate,
+    # dropStatefulSetDisabledFields); the field is never in use in an old object here
+    block = spec.update_strategy.rolling_update
+    if max_unavailable_statefulset(release) or block is None or block.max_unavailable is None:
+        return spec
+    strategy = attrs.evolve(spec.update_strategy, rolling_update=attrs.evolve(block, max_unavailable=None))
+    return attrs.evolve(spec, update_strategy=strategy)
+
+
 def _sts_spec_edit(
-    state: world.AppsState, name: str, edit: Callable[[StatefulSetSpec], StatefulSetSpec]
+    state: world.AppsState,
+    name: str,
+    edit: Callable[[StatefulSetSpec], StatefulSetSpec],
+    release: Release,
 ) -> world.AppsState:
     sts = world._find(state.statefulsets, name)
     if sts is None:
         return state
-    new = edit(sts.spec)
+    new = _stored(edit(sts.spec), release)
     validation.validate_statefulset_update(name, sts.spec, new)
     if new == sts.spec:
         return state
@@ -83,13 +99,16 @@ def _with_partition(spec: StatefulSetSpec, partition: int) -> StatefulSetSpec:
     return attrs.evolve(spec, update_strategy=strategy)
 
 
-def _create(state: world.AppsState, op: CreateStatefulSet | CreateDaemonSet) -> world.AppsState:
+def _create(
+    state: world.AppsState, op: CreateStatefulSet | CreateDaemonSet, release: Release
+) -> world.AppsState:
     if world._find(state.statefulsets if isinstance(op, CreateStatefulSet) else state.daemonsets, op.name):
         return state  # AlreadyExists
     state, uid = world._uid(state)
     if isinstance(op, CreateStatefulSet):
-        validation.validate_statefulset(op.name, op.spec)
-        sts = StatefulSetView(op.name, uid, 1, op.spec, created=state.now)
+        spec = _stored(op.spec, release)
+        validation.validate_statefulset(op.name, spec)
+        sts = StatefulSetView(op.name, uid, 1, spec, created=state.now)
         return attrs.evolve(state, statefulsets=world._put(state.statefulsets, sts))
     validation.validate_daemonset(op.name, op.spec)
     ds = DaemonSetView(op.name, uid, 1, op.spec, created=state.now)
@@ -175,29 +194,34 @@ def _node_op(state: world.AppsState, op: AppsOperation) -> world.AppsState:
     raise TypeError(f"not a node operation: {op!r}")
 
 
-def _user_op(state: world.AppsState, op: AppsOperation) -> world.AppsState:
+def _user_op(state: world.AppsState, op: AppsOperation, release: Release) -> world.AppsState:
     if isinstance(op, CreateStatefulSet | CreateDaemonSet):
-        return _create(state, op)
+        return _create(state, op, release)
     if isinstance(op, DeleteAppsWorkload):
         return _delete_workload(state, op)
     if isinstance(op, ScaleStatefulSet):
-        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, replicas=op.replicas))
+        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, replicas=op.replicas), release)
     if isinstance(op, UpdateAppsTemplate) and op.kind == STATEFULSET:
-        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, template=op.template))
+        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, template=op.template), release)
     if isinstance(op, UpdateAppsTemplate) and op.kind == DAEMONSET:
         return _ds_spec_edit(state, op.name, lambda s: attrs.evolve(s, template=op.template))
     if isinstance(op, SetStatefulSetUpdateStrategy):
-        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, update_strategy=op.strategy))
+        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, update_strategy=op.strategy), release)
     if isinstance(op, SetPartition):
-        return _sts_spec_edit(state, op.name, lambda s: _with_partition(s, op.partition))
+        return _sts_spec_edit(state, op.name, lambda s: _with_partition(s, op.partition), release)
     if isinstance(op, SetOrdinalsStart):
-        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, ordinals_start=op.start))
+        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, ordinals_start=op.start), release)
     if isinstance(op, SetPodManagementPolicy):
-        return _sts_spec_edit(state, op.name, lambda s: attrs.evolve(s, pod_management_policy=op.policy))
+        return _sts_spec_edit(
+            state, op.name, lambda s: attrs.evolve(s, pod_management_policy=op.policy), release
+        )
     if isinstance(op, SetPVCRetentionPolicy):
         policy = op.policy
         return _sts_spec_edit(
-            state, op.name, lambda s: attrs.evolve(s, persistent_volume_claim_retention_policy=policy)
+            state,
+            op.name,
+            lambda s: attrs.evolve(s, persistent_volume_claim_retention_policy=policy),
+            release,
         )
     if isinstance(op, SetDaemonSetUpdateStrategy):
         return _ds_spec_edit(state, op.name, lambda s: attrs.evolve(s, update_strategy=op.strategy))
@@ -228,5 +252,5 @@ def apply(
     elif isinstance(op, AddNode | RemoveNode | SetNodeLabels | SetNodeTaints | CordonNode | SetNodeReady):
         state = _node_op(state, op)
     else:
-        state = _user_op(state, op)
+        state = _user_op(state, op, release)
     return world.run_controllers(state, release=release, choose=choose)

@@ -8,6 +8,10 @@ Each switch is a feature gate at its default for that release (fact sheet sectio
   compares log2 age buckets with a UID tie-break instead of raw times.
 * `pod_deletion_cost`: `PodDeletionCost` (beta, on, since 1.22; still beta in 1.35): the
   `controller.kubernetes.io/pod-deletion-cost` annotation ranks pods for deletion.
+* `max_unavailable_statefulset`: `MaxUnavailableStatefulSet` (alpha 1.24-1.34, beta in 1.35 but still off by
+  default): off in every supported release, so the API server drops a StatefulSet's
+  `rollingUpdate.maxUnavailable` and the controller updates one pod at a time. On only for a cluster that
+  enables the gate (`attrs.evolve(release, max_unavailable_statefulset=True)`).
 
 ref kubernetes/kubernetes:pkg/features/kube_features.go (defaultVersionedKubernetesFeatureGates)
 """
@@ -31,6 +35,7 @@ class Release:
     terminating_replicas: bool
     logarithmic_scale_down: bool = True
     pod_deletion_cost: bool = True
+    max_unavailable_statefulset: bool = False
 
 
 V1_35 = Release(version="v1.35.4", terminating_replicas=True)
@@ -55,5 +60,6 @@ def for_version(version: str) -> Release:
             f"Kubernetes {version} is not supported; kubeprops models {SUPPORTED} "
             f"(pass one of those versions or use release.DEFAULT)"
         )
-    # Gate defaults per release: only DeploymentReplicaSetTerminatingReplicas changes inside 1.31-1.35.
+    # Gate defaults per release: only DeploymentReplicaSetTerminatingReplicas changes inside 1.31-1.35
+    # (MaxUnavailableStatefulSet turned beta in 1.35 but stayed off by default).
     return Release(version=version, terminating_replicas=minor >= 35)

@@ -16,7 +16,11 @@ So `whenScaled: Delete` deletes the claim together with a pod removed by scale-d
 merely replaced (failed, updated or deleted by hand while in range).
 
 Not modelled: claims with stale references to an older set of the same name, claims controlled by some other
-controller (upstream leaves those alone), and the volume bindings themselves.
+controller (upstream leaves those alone), and the volume bindings themselves. Nor the wake-up after a stale
+claim: the model resyncs the set once the garbage collector deleted it, while upstream's controller has no
+claim event handler and does not requeue a sync that stopped on one (`processReplica` returns no error), so
+the pod comes only with the next event for the set or its pods; the Kubernetes adapter reports such a state
+as not settled.
 
 refs kubernetes/kubernetes:pkg/controller/statefulset/stateful_set_utils.go (getPersistentVolumeClaimName,
 getPersistentVolumeClaimRetentionPolicy, isClaimOwnerUpToDate, updateClaimOwnerRefForSetAndPod,

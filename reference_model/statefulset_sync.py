@@ -1,8 +1,9 @@
 """One StatefulSet sync (`updateStatefulSet`) on a snapshot: which pods and claims to create, which pods to
 delete and why, the revisions and the status it writes (fact sheet 3.5-3.8).
 
-Release: upstream v1.35.4 by default; the MaxUnavailableStatefulSet path is taken from 1.35 on (see
-`apps_common.max_unavailable_statefulset`), the single-pod update path before.
+Release: upstream v1.35.4 by default; the single-pod update path, since MaxUnavailableStatefulSet is off by
+default in every supported release; its path is taken when the release turns the gate on (see
+`apps_common.max_unavailable_statefulset`).
 
 The sync, in upstream's order:
 1. revisions; status counted from every claimed pod; pods split into in-range `replicas` (index = ordinal -

@@ -2,8 +2,10 @@
 operations that act on them.
 
 Plain frozen data, as in `spec`, `view` and `ops`. Defaults are those `SetDefaults_StatefulSet` and
-`SetDefaults_DaemonSet` apply (apps/v1, v1.35 with MaxUnavailableStatefulSet on), so a spec built with no
-arguments is what the API server would store. A spec may still be invalid on purpose; validation lives in
+`SetDefaults_DaemonSet` apply (apps/v1, v1.35), so a spec built with no arguments is what the API server
+would store; except a StatefulSet's `maxUnavailable`, defaulted to 1 here as with the
+MaxUnavailableStatefulSet gate on: the gate is off by default, and the API server then drops the field (the
+model does too). A spec may still be invalid on purpose; validation lives in
 `kubeprops.reference_model.apps_validation`.
 
 ref kubernetes/kubernetes:pkg/apis/apps/v1/defaults.go (SetDefaults_StatefulSet, SetDefaults_DaemonSet)

@@ -8,9 +8,11 @@ the module takes a few minutes, most of it the small conformance run.
 import functools
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -114,6 +116,7 @@ def assert_nothing_left(factory, namespace, run):
         assert check.get("Namespace", "", namespace) is None
         assert check.list("Node", selector=f"kubeprops.io/run={run}") == []
         assert check.list("Lease", "kube-node-lease", selector=f"kubeprops.io/run={run}") == []
+        assert check.list("PersistentVolume", selector=f"kubeprops.io/run={run}") == []  # cluster-scoped
     finally:
         check.close()
 
@@ -222,6 +225,116 @@ def test_a_job_completes_and_another_fails_at_its_backoff_limit(factory):
         adapter.close()
 
 
+def statefulset_ordinals(view):
+    """The ordinals of the StatefulSet's live pods."""
+    return sorted(int(p.name.rsplit("-", 1)[1]) for p in view.pods if not p.deleting)
+
+
+class OrdinalWatch:
+    """Polls the run's pods in a thread (apply() itself may take a scale-down's steps): the live
+    ordinals of every distinct state seen."""
+
+    def __init__(self, adapter):
+        self.adapter, self.states, self.stop = adapter, [], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.stop.is_set():
+            pods = self.adapter.api.list("Pod", self.adapter.namespace)
+            live = sorted(
+                int(p["metadata"]["name"].rsplit("-", 1)[1])
+                for p in pods
+                if not p["metadata"].get("deletionTimestamp")
+            )
+            if not self.states or self.states[-1] != live:
+                self.states.append(live)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+
+def claims_of(adapter):
+    """{claim name: (uid, phase)} read from the API: binding is not part of the view."""
+    raw = adapter.api.list("PersistentVolumeClaim", adapter.namespace)
+    return {c["metadata"]["name"]: (c["metadata"]["uid"], c["status"].get("phase")) for c in raw}
+
+
+def test_statefulset_round_trip_ordered_pods_claims_and_a_partitioned_rollout(factory):
+    adapter = factory(RunContext(run_id="sts"))
+    seen = []
+
+    def record(view):  # every state the adapter shows: OrderedReady keeps the live ordinals a prefix
+        seen.append(statefulset_ordinals(view))
+
+    def settle():
+        result = adapter.settle(90, observer=record)
+        assert result.settled, result.reason
+        return adapter.observe()
+
+    try:
+        # Ready 1 s after start: each pod is created only once its predecessor is Ready
+        template = apps.AppsPodTemplate(WEB, behavior=PodBehavior(1))
+        spec = apps.StatefulSetSpec(template, replicas=3, volume_claim_templates=("data",))
+        adapter.apply(apps.CreateStatefulSet("web", spec))
+        view = settle()
+        assert [p.name for p in view.pods] == ["web-0", "web-1", "web-2"] and len(ready_pods(view)) == 3
+        created = [p.created for p in sorted(view.pods, key=lambda p: p.name)]
+        assert created == sorted(created) and len(set(created)) == 3
+        claims = claims_of(adapter)
+        assert sorted(claims) == ["data-web-0", "data-web-1", "data-web-2"]
+        assert {phase for _, phase in claims.values()} == {"Bound"}  # by our provisioner's volumes
+
+        # scale down: highest ordinal first, one at a time; Retain keeps every claim
+        with OrdinalWatch(adapter) as watch:
+            adapter.apply(apps.ScaleStatefulSet("web", 1))
+            view = settle()
+        assert statefulset_ordinals(view) == [0]
+        assert watch.states == [[0, 1, 2], [0, 1], [0]]
+        assert claims_of(adapter) == claims
+        # scale up again: the same claims, not new ones
+        adapter.apply(apps.ScaleStatefulSet("web", 3))
+        settle()
+        assert claims_of(adapter) == claims
+        assert all(o == list(range(len(o))) for o in seen)
+
+        # whenScaled Delete: the garbage collector deletes the claim of a pod removed by scale-down
+        policy = apps.PersistentVolumeClaimRetentionPolicy(apps.RETAIN, apps.DELETE)
+        adapter.apply(apps.SetPVCRetentionPolicy("web", policy))
+        adapter.apply(apps.ScaleStatefulSet("web", 2))
+        view = settle()
+        assert statefulset_ordinals(view) == [0, 1]
+        assert sorted(claims_of(adapter)) == ["data-web-0", "data-web-1"]
+        assert sorted(c.name for c in view.claims) == ["data-web-0", "data-web-1"]
+
+        # a rolling update with partition 1 updates web-1 only, then all once the partition is 0
+        adapter.apply(apps.SetPartition("web", 1))
+        adapter.apply(
+            apps.UpdateAppsTemplate(apps.STATEFULSET, "web", attrs.evolve(template, image="app:v2"))
+        )
+        view = settle()
+        images = {p.name: p.image for p in view.pods}
+        assert images == {"web-0": "app:v1", "web-1": "app:v2"}
+        sts = view.statefulsets[0]
+        assert (sts.status.updated_replicas, sts.status.current_replicas) == (1, 1)
+        assert sts.status.current_revision != sts.status.update_revision
+        assert sorted(r.revision for r in view.controller_revisions) == [1, 2]
+        adapter.apply(apps.SetPartition("web", 0))
+        view = settle()
+        assert {p.image for p in view.pods} == {"app:v2"} and len(ready_pods(view)) == 2
+        sts = view.statefulsets[0]
+        assert sts.status.current_revision == sts.status.update_revision
+        assert sts.status.updated_replicas == 2
+    finally:
+        adapter.close()
+    assert_nothing_left(factory, adapter.namespace, adapter.run)
+
+
 def test_bad_kubeconfig_or_context_is_a_usage_error(control_plane, tmp_path, capsys):
     from kubeprops.cli import main
 
@@ -265,11 +378,11 @@ def test_small_conformance_run(factory):
 
 # Derandomized and small, so their real time is known: a Job example can wait out an active deadline
 # (up to 120 s), hence fewer steps there. The full runs and their numbers are in the README.
-SMALL_RUNS = {"daemonset": (2, 6), "job": (2, 3)}  # controller: (examples, steps)
+SMALL_RUNS = {"daemonset": (2, 6), "job": (2, 3), "statefulset": (2, 6)}  # controller: (examples, steps)
 
 
 @pytest.mark.parametrize("controller", sorted(SMALL_RUNS))
-def test_small_daemonset_and_job_conformance_runs(factory, controller):
+def test_small_apps_and_job_conformance_runs(factory, controller):
     from kubeprops.properties import run_conformance
 
     examples, steps = SMALL_RUNS[controller]
@@ -354,11 +467,17 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
         adapter.apply(apps.SetNodeLabels("node-0", {"zone": "a"}))
         adapter.apply(batch.CreateJob("once", batch.JobSpec(PodTemplate({"app": "work"}))))
         adapter.apply(batch.PodSucceeds("once", 0))
+        db = apps.StatefulSetSpec(
+            apps.AppsPodTemplate({"app": "db"}), replicas=2, volume_claim_templates=("data",)
+        )
+        adapter.apply(apps.CreateStatefulSet("db", db))
         assert adapter.settle(60).settled
         view = adapter.observe()
         assert view.replicaset("web").status.ready_replicas == 2
         assert view.daemonsets[0].status.number_ready == 3  # one per virtual node
         assert view.jobs[0].status.succeeded == 1
+        assert view.statefulsets[0].status.ready_replicas == 2  # its claims bound by the adapter's volumes
+        assert sorted(c.name for c in view.claims) == ["data-db-0", "data-db-1"]
     finally:
         adapter.close()
     admin = functools.partial(

@@ -40,6 +40,9 @@ V1 = AppsPodTemplate(labels=APP, image="db:v1")
 V2 = AppsPodTemplate(labels=APP, image="db:v2")
 NOW = 1000.0
 V1_34 = for_version("v1.34.0")
+# MaxUnavailableStatefulSet is off by default in every supported release (beta, off, in 1.35): a cluster
+# that turns it on
+GATE_ON = attrs.evolve(for_version("v1.35.4"), max_unavailable_statefulset=True)
 
 
 def make_set(replicas=3, template=V1, status=None, **spec_kw):
@@ -306,8 +309,13 @@ def test_rolling_update_deletes_highest_ordinal_first_one_at_a_time():
 
 def test_partition_is_relative_to_start_ordinal():
     s, revs, pods = updated_set(4, partition=2, max_unavailable=4, start=5)
-    d = sync(s, revs, pods, [], NOW)
+    d = sync(s, revs, pods, [], NOW, release=GATE_ON)
     assert sorted(x.name for x in d.deletes) == ["web-7", "web-8"]  # ordinals 5 and 6 protected
+    assert [x.name for x in sync(s, revs, pods, [], NOW).deletes] == ["web-8"]  # gate off: one at a time
+    updated = [p if p.name != "web-8" else pod(s, 8, revs[1].name) for p in pods]
+    assert [x.name for x in sync(s, revs, updated, [], NOW).deletes] == ["web-7"]
+    done = [p if p.name != "web-7" else pod(s, 7, revs[1].name) for p in updated]
+    assert sync(s, revs, done, [], NOW).deletes == ()
 
 
 def test_missing_pod_below_partition_comes_back_at_current_revision():
@@ -327,27 +335,30 @@ def test_no_rolling_update_block_recreates_below_status_current_replicas_at_curr
     assert [(c.name, c.revision) for c in d.creates] == [("web-0", revs[0].name)]
 
 
-def test_max_unavailable_deletes_several_in_one_sync():
+def test_max_unavailable_deletes_several_in_one_sync_with_the_gate_only():
     s, revs, pods = updated_set(5, max_unavailable=2)
-    d = sync(s, revs, pods, [], NOW)
-    assert [x.name for x in d.deletes] == ["web-4", "web-3"]
+    assert [x.name for x in sync(s, revs, pods, [], NOW, release=GATE_ON).deletes] == ["web-4", "web-3"]
+    assert [x.name for x in sync(s, revs, pods, [], NOW).deletes] == ["web-4"]
 
 
 def test_max_unavailable_counts_unavailable_pods_below_partition():
     s, revs, pods = updated_set(5, partition=3, max_unavailable=2, pod_management_policy=PARALLEL)
     pods[0] = attrs.evolve(pods[0], ready=False, ready_since=None)
-    assert [x.name for x in sync(s, revs, pods, [], NOW).deletes] == ["web-4"]  # budget 2 - 1
+    gated = sync(s, revs, pods, [], NOW, release=GATE_ON)
+    assert [x.name for x in gated.deletes] == ["web-4"]  # budget 2 - 1
     assert [x.name for x in sync(s, revs, pods, [], NOW, release=V1_34).deletes] == ["web-4"]
     pods[1] = attrs.evolve(pods[1], ready=False, ready_since=None)
-    assert sync(s, revs, pods, [], NOW).deletes == ()  # 2 unavailable, budget used up
+    assert sync(s, revs, pods, [], NOW, release=GATE_ON).deletes == ()  # 2 unavailable, budget used up
     assert [x.name for x in sync(s, revs, pods, [], NOW, release=V1_34).deletes] == ["web-4"]  # no gate
+    assert [x.name for x in sync(s, revs, pods, [], NOW).deletes] == ["web-4"]  # 1.35: no gate either
 
 
 def test_issue_137409_unavailable_old_pod_is_never_replaced_with_the_gate():
     s, revs, pods = updated_set(1, pod_management_policy=PARALLEL)
     pods[0] = attrs.evolve(pods[0], ready=False, ready_since=None)
-    assert sync(s, revs, pods, [], NOW).deletes == ()
+    assert sync(s, revs, pods, [], NOW, release=GATE_ON).deletes == ()
     assert [x.name for x in sync(s, revs, pods, [], NOW, release=V1_34).deletes] == ["web-0"]
+    assert [x.name for x in sync(s, revs, pods, [], NOW).deletes] == ["web-0"]  # off by default in 1.35
 
 
 def test_stuck_rollout_ordered_ready_blocks_on_broken_new_pod():

@@ -1,5 +1,6 @@
 """The QUIESCENT executor for StatefulSets: settled ordinals, revisions, claims, and stalls."""
 
+import attrs
 import pytest
 
 from kubeprops.reference_model import apps_operations as ops
@@ -104,15 +105,18 @@ def test_broken_new_revision_stalls_ordered_ready_and_revert_does_not_help():
     assert o.converged and o.pods == {(0, 3), (1, 3), (2, 3)}  # revision 1 renumbered to 3 (rollback)
 
 
-def test_issue_137409_parallel_broken_first_revision_stalls_in_1_35_only():
+def test_issue_137409_parallel_broken_first_revision_stalls_only_with_the_gate_on():
     scenario = [
         create(1, template=BROKEN, pod_management_policy=PARALLEL),
         UpdateAppsTemplate(STATEFULSET, "web", V1),
     ]
-    stalled = outcome(run(scenario))
+    # MaxUnavailableStatefulSet: beta but off by default in 1.35 (kube_features.go); a cluster may turn it on
+    gate_on = attrs.evolve(DEFAULT, max_unavailable_statefulset=True)
+    stalled = outcome(run(scenario, release=gate_on))
     assert not stalled.converged and stalled.pods == {(0, 1)}
-    fixed = run(scenario, release=for_version("v1.34.3"))
-    assert outcome(fixed).converged and outcome(fixed).pods == {(0, 2)}
+    for release in (DEFAULT, for_version("v1.34.3")):
+        fixed = run(scenario, release=release)
+        assert outcome(fixed).converged and outcome(fixed).pods == {(0, 2)}
 
 
 def test_unready_pod_blocks_ordered_scale_up():
@@ -181,7 +185,7 @@ def test_ready_action_heals_a_pod_that_would_never_turn_ready():
 
 
 def test_a_status_with_a_negative_count_is_not_written():
-    # Parallel, maxUnavailable 2, one replica stuck at a broken revision that is not the current one: the
+    # Parallel, one replica stuck at a broken revision that is not the current one: the
     # update deletion drops currentReplicas from 0 to -1; the API server rejects that status
     # (validation.go ValidateStatefulSetStatus), so the model must not store it.
     two = StatefulSetUpdateStrategy(rolling_update=StatefulSetRollingUpdate(0, 2))
@@ -190,7 +194,7 @@ def test_a_status_with_a_negative_count_is_not_written():
         state = ops.apply(state, op)
     for op in steps(UpdateAppsTemplate(STATEFULSET, "web", BROKEN)):
         state = ops.apply(state, op)
-    state = ops._user_op(state, UpdateAppsTemplate(STATEFULSET, "web", V2))  # no controller ran yet
+    state = ops._user_op(state, UpdateAppsTemplate(STATEFULSET, "web", V2), DEFAULT)  # no controller ran yet
     sts = state.statefulsets[0]
     decision = statefulset_sync.sync(sts, state.revisions, state.pods, state.claims, state.now)
     assert decision.status.current_replicas == -1  # what upstream computes...

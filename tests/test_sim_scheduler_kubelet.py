@@ -127,7 +127,7 @@ def test_pod_counts_kept_from_the_watch_equal_a_recount():
 
 
 def test_node_affinity_prefilter_narrows_to_the_named_nodes():
-    from kubeprops.adapters.simulator.node_fit import named_nodes
+    from kubeprops.adapters.node_fit import named_nodes
 
     def pinned(*terms):
         affinity = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": list(terms)}}

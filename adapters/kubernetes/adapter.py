@@ -10,6 +10,10 @@ NodeLeave deletes the Node (and its Lease). Its pods stay bound to the missing n
 controller-manager's pod GC force-deletes them: pod GC checks every 20 s and waits a 40 s quarantine
 for a node that is missing (pkg/controller/podgc/gc_controller.go, gcCheckPeriod, quarantineTime), so
 they go 40-60 s later, and only then are they replaced. `settle` waits for that.
+
+The operations live in mixins by kind: `adapter_workloads` (ReplicaSet, Deployment, pods, node join and
+leave), `adapter_apps` (DaemonSet, node edits), `adapter_statefulset`, `adapter_batch` (Job). Claims of
+StatefulSets are bound by the adapter's own provisioner (`volumes`), run by the kubelet stand-in's loop.
 """
 
 from __future__ import annotations
@@ -22,23 +26,22 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import attrs
-
-from kubeprops.adapters import kube_objects as ko
-from kubeprops.adapters import kube_objects_apps as koa
-from kubeprops.adapters import kube_objects_batch as kb
 from kubeprops.adapters.protocol import NODE_OPERATIONS, POD_FAULTS, Observer, RunContext, SettleResult
 from kubeprops.scenario import apps_extra, batch, ops
 from kubeprops.scenario.errors import InvalidSpec
-from kubeprops.scenario.view import POD_TEMPLATE_HASH, REVISION, ClusterView, pod_order
+from kubeprops.scenario.view import ClusterView
 
 from . import pod_status as ps
 from . import settle as st
+from . import views
 from .adapter_apps import AppsOperations
 from .adapter_batch import BatchOperations
+from .adapter_statefulset import StatefulSetOperations
+from .adapter_workloads import WorkloadOperations
 from .client import Api, Conflict, NotFound, Obj, load_api_client
 from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
+from .volumes import ClaimProvisioner
 
 POLL = 0.1
 OBSERVE_TIMEOUT = 30.0  # seconds apply() waits for the controller to observe a write
@@ -47,8 +50,17 @@ MAX_SETTLE = 150.0  # real seconds settle() waits at most, whatever the property
 CLOSE_TIMEOUT = 120.0
 INSTANT_TIMEOUT = 30.0  # seconds a DaemonSet / Job / node operation waits for the immediate reactions
 INSTANT_QUIET = 0.3  # ... and for how long nothing may change after them
-WORKLOAD_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "ControllerRevision", "Job", "Pod")
-OWNER_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "Job")  # orphaned, then deleted, on close
+WORKLOAD_KINDS = (
+    "Deployment",
+    "ReplicaSet",
+    "DaemonSet",
+    "StatefulSet",
+    "ControllerRevision",
+    "Job",
+    "Pod",
+    "PersistentVolumeClaim",
+)
+OWNER_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job")  # orphaned on close
 # Operations after which, as on the simulator, the adapter waits for what the controllers do at once.
 FINISH_INSTANT = (apps_extra.AppsOperation, batch.BatchOperation)
 
@@ -59,7 +71,7 @@ def run_name(ctx: RunContext) -> str:
     return f"kp-{raw[:40].strip('-')}-{uuid.uuid4().hex[:6]}"
 
 
-class KubernetesAdapter(AppsOperations, BatchOperations):
+class KubernetesAdapter(WorkloadOperations, AppsOperations, StatefulSetOperations, BatchOperations):
     def __init__(
         self,
         ctx: RunContext | None = None,
@@ -80,7 +92,8 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
         self.placement = Placement(self.run, f"{self.run}-")
         self.t0 = float(int(time.time()))  # whole seconds: API timestamps are whole seconds too
         self.epoch = datetime.fromtimestamp(self.t0, UTC)
-        self.kubelet = VirtualKubelet(self.api, self.namespace, self.run)
+        self.volumes = ClaimProvisioner(self.api, self.namespace, self.run)
+        self.kubelet = VirtualKubelet(self.api, self.namespace, self.run, chores=(self.volumes.sync_once,))
         self._closed = False
         try:
             meta = {"name": self.namespace, "labels": {RUN_LABEL: self.run}}
@@ -124,7 +137,13 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
                 last, quiet_since = fp, now
                 if observer is not None:
                     observer(self._view(snapshot))
-            reason = st.unsettled_reason(snapshot, set(self.kubelet.nodes), time.time(), self._kubelet_waits)
+            reason = st.unsettled_reason(
+                snapshot,
+                set(self.kubelet.nodes),
+                time.time(),
+                self._kubelet_waits,
+                schedulable=self._schedulable(snapshot),
+            )
             if not reason and now - quiet_since >= QUIET:
                 return SettleResult(True, now - start)
             if now - start >= budget:
@@ -157,6 +176,7 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
             self.kubelet.stop()
             for name in list(self.kubelet.nodes):
                 self.kubelet.remove_node(name)
+            self.volumes.remove_all()
             try:
                 while self._leftovers() and time.monotonic() < deadline:
                     time.sleep(0.2)
@@ -174,7 +194,7 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
                     self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
 
     def _leftovers(self) -> bool:
-        if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}"):
+        if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}") or self.volumes.volumes():
             return True
         if self.wait_for_namespace:
             return self.api.get("Namespace", "", self.namespace) is not None
@@ -186,32 +206,20 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
         return {kind: self.api.list(kind, self.namespace) for kind in WORKLOAD_KINDS}
 
     def _view(self, snapshot: dict[str, list[Obj]]) -> ClusterView:
-        p = self.placement
         nodes = self.api.list("Node", selector=f"{RUN_LABEL}={self.run}")
-        now, epoch = time.time() - self.t0, self.epoch
-        base = ko.cluster_view(
-            now,
-            deployments=[p.strip_workload(o) for o in snapshot["Deployment"]],
-            replicasets=[p.strip_workload(o) for o in snapshot["ReplicaSet"]],
-            pods=[p.strip_pod(o) for o in snapshot["Pod"]],
-            epoch=epoch,
-        )
-        pods = [p.strip_pod(o) for o in by_name(snapshot["Pod"])]
-        job_pods = (kb.job_pod_view(o, epoch=epoch) for o in pods)
-        return attrs.evolve(
-            base,
-            # with taints and the Ready condition's exact status, as the simulator reports them
-            nodes=tuple(koa.node_view(p.strip_node(o), epoch=epoch) for o in by_name(nodes)),
-            daemonsets=tuple(
-                koa.daemonset_view(p.strip_workload(o), epoch=epoch) for o in by_name(snapshot["DaemonSet"])
-            ),
-            controller_revisions=tuple(
-                koa.controller_revision_view(p.strip_revision(o))
-                for o in by_name(snapshot["ControllerRevision"])
-            ),
-            jobs=tuple(kb.job_view(p.strip_workload(o), epoch=epoch) for o in by_name(snapshot["Job"])),
-            job_pods=tuple(v for v in job_pods if v is not None),
-        )
+        return views.cluster_view(snapshot, nodes, self.placement, time.time() - self.t0, self.epoch)
+
+    def _schedulable(self, snapshot: dict[str, list[Obj]]) -> Callable[[Obj], bool]:
+        """`settle.can_schedule` against the run's nodes, read once per check and only when needed."""
+        claims = {c["metadata"]["name"]: c for c in snapshot["PersistentVolumeClaim"]}
+        nodes: list[Obj] = []
+
+        def check(pod: Obj) -> bool:
+            if not nodes:
+                nodes.extend(self.api.list("Node", selector=f"{RUN_LABEL}={self.run}"))
+            return st.can_schedule(pod, nodes, claims)
+
+        return check
 
     def _kubelet_waits(self, pod: Obj) -> bool:
         return self.kubelet.waiting(pod, time.time())
@@ -232,7 +240,10 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
             if fp != last:
                 last, quiet_since = fp, now
             nodes = set(self.kubelet.nodes)
-            busy = st.unsettled_reason(snapshot, nodes, time.time(), self._kubelet_due, timers=False)
+            schedulable = self._schedulable(snapshot)
+            busy = st.unsettled_reason(
+                snapshot, nodes, time.time(), self._kubelet_due, timers=False, schedulable=schedulable
+            )
             if not busy and now - quiet_since >= INSTANT_QUIET:
                 return
             time.sleep(POLL / 2)
@@ -270,113 +281,6 @@ class KubernetesAdapter(AppsOperations, BatchOperations):
             ):
                 return
             time.sleep(POLL / 2)
-
-    # ------------------------------------------------------------ user operations
-
-    def _apply_CreateDeployment(self, op: ops.CreateDeployment) -> None:
-        self._create("Deployment", ko.deployment_manifest(op.name, op.spec))
-
-    def _apply_CreateReplicaSet(self, op: ops.CreateReplicaSet) -> None:
-        self._create("ReplicaSet", ko.replicaset_manifest(op.name, op.spec))
-
-    def _apply_Scale(self, op: ops.Scale) -> None:
-        self._edit(op.kind, op.name, lambda spec: spec.update(replicas=op.replicas))
-
-    def _apply_UpdateTemplate(self, op: ops.UpdateTemplate) -> None:
-        template = self.placement.inject_template(ko.pod_template_manifest(op.template))
-        self._edit(op.kind, op.name, lambda spec: spec.update(template=template))
-
-    def _apply_SetStrategy(self, op: ops.SetStrategy) -> None:
-        strategy = ko.strategy_manifest(op.strategy)
-        self._edit("Deployment", op.name, lambda spec: spec.update(strategy=strategy))
-
-    def _apply_SetPaused(self, op: ops.SetPaused) -> None:
-        def change(spec: Obj) -> None:
-            if op.paused:
-                spec["paused"] = True
-            else:
-                spec.pop("paused", None)
-
-        self._edit("Deployment", op.name, change)
-
-    def _apply_Rollback(self, op: ops.Rollback) -> None:
-        """`kubectl rollout undo` (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollback.go)."""
-        d = self.api.get("Deployment", self.namespace, op.name)
-        if d is None or d["spec"].get("paused"):
-            return  # kubectl refuses to roll back a paused deployment
-        owned = [
-            rs
-            for rs in self.api.list("ReplicaSet", self.namespace)
-            if st.controller_uid(rs) == d["metadata"]["uid"]
-        ]
-        target = rollback_target(owned, op.to_revision)
-        if target is None:
-            return
-        template = target["spec"]["template"]
-        template["metadata"]["labels"].pop(POD_TEMPLATE_HASH, None)
-        if template != d["spec"]["template"]:
-            self._edit("Deployment", op.name, lambda spec: spec.update(template=template))
-
-    def _apply_DeleteWorkload(self, op: ops.DeleteWorkload) -> None:
-        self.api.delete(op.kind, self.namespace, op.name, propagationPolicy="Background")
-
-    # ------------------------------------------------------------ world operations
-
-    def _apply_PodAction(self, op: ops.PodAction) -> None:
-        pod = self._pick_pod(op)
-        if pod is None:
-            return
-        name = pod["metadata"]["name"]
-        if op.action == ops.POD_DELETE:
-            self.api.delete("Pod", self.namespace, name, preconditions={"uid": pod["metadata"]["uid"]})
-        else:
-            self.kubelet.write_pod(name, op.action)
-
-    def _pick_pod(self, op: ops.PodAction) -> Obj | None:
-        snapshot = self._snapshot()
-        workload = next((o for o in snapshot[op.kind] if o["metadata"]["name"] == op.name), None)
-        if workload is None:
-            return None
-        owners = {workload["metadata"]["uid"]}
-        if op.kind == "Deployment":
-            owners = {
-                rs["metadata"]["uid"] for rs in snapshot["ReplicaSet"] if st.controller_uid(rs) in owners
-            }
-        pods = [p for p in snapshot["Pod"] if st.controller_uid(p) in owners and st.active(p)]
-        if not pods:
-            return None
-        pods.sort(key=lambda p: pod_order(ko.pod_view(self.placement.strip_pod(p), epoch=self.epoch)))
-        return pods[op.index % len(pods)]
-
-    def _apply_NodeJoin(self, op: ops.NodeJoin) -> None:
-        name = self.placement.node_name(op.name)
-        if name not in self.kubelet.nodes:
-            self.kubelet.add_node(name, op.labels)
-
-    def _apply_NodeLeave(self, op: ops.NodeLeave) -> None:
-        name = self.placement.node_name(op.name)
-        if name in self.kubelet.nodes:
-            self.kubelet.remove_node(name)
-
-    def _apply_Advance(self, op: ops.Advance) -> None:
-        self.advance(op.seconds)
-
-
-def by_name(objs: list[Obj]) -> list[Obj]:
-    return sorted(objs, key=lambda o: o["metadata"]["name"])
-
-
-def rollback_target(rss: list[Obj], to_revision: int) -> Obj | None:
-    """The RS with `to_revision`, or for 0 the one with the second-highest revision (kubectl's choice)."""
-
-    def revision(rs: Obj) -> int:
-        raw = (rs["metadata"].get("annotations") or {}).get(REVISION, "")
-        return int(raw) if raw.isdigit() else -1
-
-    ranked = sorted((rs for rs in rss if revision(rs) >= 0), key=revision, reverse=True)
-    if to_revision > 0:
-        return next((rs for rs in ranked if revision(rs) == to_revision), None)
-    return ranked[1] if len(ranked) > 1 else None
 
 
 def kubernetes_factory(ctx: RunContext, **options: object) -> KubernetesAdapter:

@@ -79,19 +79,15 @@ class AppsOperations:
         self._create("DaemonSet", koa.daemonset_manifest(op.name, op.spec))
 
     def _apply_UpdateAppsTemplate(self, op: apps.UpdateAppsTemplate) -> None:
-        if op.kind != apps.DAEMONSET:
-            raise TypeError(f"the kubernetes adapter does not run {op.kind} properties yet")
         template = self.placement.inject_template(koa.apps_template_manifest(op.template))
-        self._edit("DaemonSet", op.name, lambda spec: spec.update(template=template))
+        self._edit(op.kind, op.name, lambda spec: spec.update(template=template))  # DaemonSet, StatefulSet
 
     def _apply_SetDaemonSetUpdateStrategy(self, op: apps.SetDaemonSetUpdateStrategy) -> None:
         strategy = koa.daemonset_strategy_manifest(op.strategy)
         self._edit("DaemonSet", op.name, lambda spec: spec.update(updateStrategy=strategy))
 
     def _apply_DeleteAppsWorkload(self, op: apps.DeleteAppsWorkload) -> None:
-        if op.kind != apps.DAEMONSET:
-            raise TypeError(f"the kubernetes adapter does not run {op.kind} properties yet")
-        self.api.delete("DaemonSet", self.namespace, op.name, propagationPolicy="Background")
+        self.api.delete(op.kind, self.namespace, op.name, propagationPolicy="Background")
 
     def _apply_DaemonPodAction(self, op: apps.DaemonPodAction) -> None:
         ds = self.api.get("DaemonSet", self.namespace, op.name)

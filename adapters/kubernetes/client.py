@@ -28,14 +28,17 @@ RESOURCES = {
     "Deployment": ("/apis/apps/v1", "deployments"),
     "ReplicaSet": ("/apis/apps/v1", "replicasets"),
     "DaemonSet": ("/apis/apps/v1", "daemonsets"),
+    "StatefulSet": ("/apis/apps/v1", "statefulsets"),
     "ControllerRevision": ("/apis/apps/v1", "controllerrevisions"),
     "Job": ("/apis/batch/v1", "jobs"),
     "Pod": ("/api/v1", "pods"),
+    "PersistentVolumeClaim": ("/api/v1", "persistentvolumeclaims"),
+    "PersistentVolume": ("/api/v1", "persistentvolumes"),
     "Namespace": ("/api/v1", "namespaces"),
     "Node": ("/api/v1", "nodes"),
     "Lease": ("/apis/coordination.k8s.io/v1", "leases"),
 }
-CLUSTER_SCOPED = {"Namespace", "Node"}
+CLUSTER_SCOPED = {"Namespace", "Node", "PersistentVolume"}
 
 
 class ConfigError(ValueError):

@@ -16,7 +16,7 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from . import pod_status as ps
 from .client import Api, Conflict, NotFound, Obj
@@ -80,8 +80,9 @@ def micro(now: float) -> str:
 
 
 class VirtualKubelet:
-    def __init__(self, api: Api, namespace: str, run: str) -> None:
+    def __init__(self, api: Api, namespace: str, run: str, chores: Sequence[Callable[[], None]] = ()) -> None:
         self.api = api
+        self.chores = tuple(chores)  # more work for the same poll loop (the volume provisioner)
         self.namespace = namespace
         self.run = run
         self.nodes: dict[str, str] = {}  # API node name -> uid
@@ -266,6 +267,8 @@ class VirtualKubelet:
                     self._last_beat = time.monotonic()
                     self.heartbeat()
                 self.sync_once()
+                for chore in self.chores:
+                    chore()
             except Exception:  # keep playing: one failed request must not stop every node's kubelet
                 self.errors += 1
                 log.exception("virtual kubelet %s: sync failed", self.run)

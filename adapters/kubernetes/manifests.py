@@ -42,6 +42,10 @@ class Placement:
         out = copy.deepcopy(manifest)
         out["metadata"].setdefault("labels", {})[RUN_LABEL] = self.run
         out["spec"]["template"] = self.inject_template(out["spec"]["template"])
+        for claim in out["spec"].get("volumeClaimTemplates") or ():
+            # No storage class: a cluster's default class and its provisioner stay out of it, and the
+            # adapter's own provisioner (volumes.py) binds the claim on every cluster alike.
+            claim["spec"]["storageClassName"] = ""
         return out
 
     def strip_template(self, template: Obj) -> Obj:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from kubeprops.adapters import node_fit
+
 from . import pod_status as ps
 from .client import Obj
 
@@ -80,7 +82,16 @@ def deployment_reason(d: Obj, replicasets: Iterable[Obj]) -> str:
     return ""
 
 
-def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool], timers: bool = True) -> str:
+def pod_reason(
+    pod: Obj,
+    nodes: set[str],
+    kubelet_waiting: Callable[[Obj], bool],
+    timers: bool = True,
+    schedulable: Callable[[Obj], bool] | None = None,
+) -> str:
+    """Why the pod will change ("" when it will not). `schedulable` tells whether the scheduler will
+    bind an unbound pod (a node fits it, its claims are bound or about to be): one no node fits waits for
+    a node change, i.e. a new operation."""
     name = pod["metadata"]["name"]
     node = (pod.get("spec") or {}).get("nodeName", "")
     if node and node not in nodes:
@@ -88,7 +99,7 @@ def pod_reason(pod: Obj, nodes: set[str], kubelet_waiting: Callable[[Obj], bool]
     if pod["metadata"].get("deletionTimestamp") and timers:
         # a grace period is a timer (the model's too); `kubelet_waiting` tells when it is over
         return f"pod {name}: terminating"
-    if ps.phase(pod) == "Pending":
+    if ps.phase(pod) == "Pending" and (node or schedulable is None or schedulable(pod)):
         return f"pod {name}: Pending"
     if kubelet_waiting(pod):
         return f"pod {name}: not Ready yet"
@@ -164,12 +175,99 @@ def job_reason(job: Obj, pods: Iterable[Obj], timers: bool) -> str:
     return ""
 
 
+def running_and_ready(pod: Obj) -> bool:
+    return ps.phase(pod) == "Running" and ps.is_ready(pod)
+
+
+def statefulset_reason(sts: Obj, pods: Iterable[Obj], now: float, timers: bool) -> str:
+    """Why the StatefulSet controller will act again: it has not observed the spec, or its status does not
+    count its pods yet, or (a timer) a Ready pod turns available after minReadySeconds, for which it
+    requeues. What it creates or deletes next follows from pod events, within the quiet period.
+    ref: pkg/controller/statefulset/stateful_set_control.go (computeReplicaStatus),
+    pkg/controller/statefulset/stateful_set_utils.go (isRunningAndReady, isRunningAndAvailable)"""
+    meta, spec, status = sts["metadata"], sts["spec"], sts.get("status") or {}
+    name = meta["name"]
+    if meta.get("deletionTimestamp"):
+        return f"StatefulSet {name}: being deleted"
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        return f"StatefulSet {name}: observedGeneration behind"
+    mine = [p for p in pods if controller_uid(p) == meta["uid"]]
+    min_ready = spec.get("minReadySeconds", 0)
+    counts = {
+        "replicas": len(mine),
+        "readyReplicas": sum(map(running_and_ready, mine)),
+        "availableReplicas": sum(running_and_ready(p) and available(p, min_ready, now) for p in mine),
+    }
+    for field, want in counts.items():
+        if status.get(field, 0) != want:
+            return f"StatefulSet {name}: status.{field} {status.get(field, 0)} != {want} pods"
+    if timers and any(running_and_ready(p) and not available(p, min_ready, now) for p in mine):
+        return f"StatefulSet {name}: a Ready pod is not yet available (minReadySeconds)"
+    missing = next_missing_ordinal(sts, mine, now)
+    if timers and missing is not None:
+        # Normally created at once. It stays missing when a sync stopped on a claim that still named an
+        # earlier pod (PodClaimIsStale: whenScaled Delete, the garbage collector not done yet): the
+        # controller has no claim event handler and does not requeue, so the claim's deletion wakes nothing
+        # and only the next event for the set or its pods (or the informers' 12-24 h resync) creates it.
+        # The model resyncs at once; waiting that out is "not settled" (unknown), never a violation.
+        # ref: pkg/controller/statefulset/stateful_set_control.go (processReplica),
+        # pkg/controller/statefulset/stateful_set.go (NewStatefulSetController: pod and set handlers only)
+        return f"StatefulSet {name}: pod {name}-{missing} is missing (created on the controller's next sync)"
+    return ""
+
+
+def next_missing_ordinal(sts: Obj, pods: list[Obj], now: float) -> int | None:
+    """An in-range ordinal without a pod that the controller's next sync creates: under Parallel any, under
+    OrderedReady the lowest, once every in-range pod below it is Running, Ready and available."""
+    meta, spec = sts["metadata"], sts["spec"]
+    start = (spec.get("ordinals") or {}).get("start", 0)
+    by_name = {p["metadata"]["name"]: p for p in pods}
+    ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
+    for ordinal in range(start, start + spec.get("replicas", 1)):
+        pod = by_name.get(f"{meta['name']}-{ordinal}")
+        if pod is None:
+            return ordinal
+        healthy = running_and_ready(pod) and available(pod, spec.get("minReadySeconds", 0), now)
+        if ordered and (not healthy or pod["metadata"].get("deletionTimestamp")):
+            return None
+    return None
+
+
+def claim_reason(claim: Obj) -> str:
+    """A claim of ours still to be bound (by the adapter's provisioner and the PV controller) or held
+    by the pvc-protection finalizer until no pod uses it."""
+    meta, spec = claim["metadata"], claim.get("spec") or {}
+    if meta.get("deletionTimestamp"):
+        return f"claim {meta['name']}: being deleted"
+    if spec.get("storageClassName") == "" and (claim.get("status") or {}).get("phase") != "Bound":
+        return f"claim {meta['name']}: not bound yet"
+    return ""
+
+
+def claim_names(pod: Obj) -> list[str]:
+    volumes = (pod.get("spec") or {}).get("volumes") or ()
+    return [v["persistentVolumeClaim"]["claimName"] for v in volumes if v.get("persistentVolumeClaim")]
+
+
+def can_schedule(pod: Obj, nodes: Iterable[Obj], claims: dict[str, Obj]) -> bool:
+    """Whether the scheduler will bind this unbound pod: some node fits it (selector, affinity, taints,
+    cordon) and none of its claims is missing or being deleted. An unbound claim of ours counts as
+    bindable: the provisioner binds it, and the scheduler retries the pod then.
+    ref: pkg/scheduler/framework/plugins/volumebinding/volume_binding.go (PreFilter)"""
+    for name in claim_names(pod):
+        claim = claims.get(name)
+        if claim is None or claim["metadata"].get("deletionTimestamp"):
+            return False
+    return any(node_fit.fits(pod.get("spec") or {}, node) for node in nodes)
+
+
 def unsettled_reason(
     snapshot: dict[str, list[Obj]],
     nodes: set[str],
     now: float,
     kubelet_waiting: Callable[[Obj], bool],
     timers: bool = True,
+    schedulable: Callable[[Obj], bool] | None = None,
 ) -> str:
     """Why the snapshot is not settled yet ("" when nothing is pending).
 
@@ -178,7 +276,15 @@ def unsettled_reason(
     """
     pods = snapshot["Pod"]
     for pod in pods:
-        reason = pod_reason(pod, nodes, kubelet_waiting, timers)
+        reason = pod_reason(pod, nodes, kubelet_waiting, timers, schedulable)
+        if reason:
+            return reason
+    for claim in snapshot.get("PersistentVolumeClaim", ()):
+        reason = claim_reason(claim)
+        if reason:
+            return reason
+    for sts in snapshot.get("StatefulSet", ()):
+        reason = statefulset_reason(sts, pods, now, timers)
         if reason:
             return reason
     for rs in snapshot.get("ReplicaSet", ()):

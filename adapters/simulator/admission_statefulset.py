@@ -1,9 +1,11 @@
 """What the API server defaults and rejects for apps/v1 StatefulSets (our own implementation, v1.35).
 
-Defaults: a RollingUpdate strategy with a rollingUpdate block gets partition 0 and (MaxUnavailableStatefulSet
-is beta and on in 1.35) maxUnavailable 1; a RollingUpdate strategy *without* the block keeps it absent.
+Defaults: a RollingUpdate strategy with a rollingUpdate block gets partition 0; a RollingUpdate strategy
+*without* the block keeps it absent. MaxUnavailableStatefulSet is beta but off by default in 1.35, so
+`maxUnavailable` is neither defaulted nor validated: it is dropped before validation, on create and update.
 ref: pkg/apis/apps/v1/defaults.go (SetDefaults_StatefulSet), pkg/features/kube_features.go
-(MaxUnavailableStatefulSet: beta, default on, from 1.35), pkg/apis/apps/validation/validation.go
+(MaxUnavailableStatefulSet: beta in 1.35, default off), pkg/registry/apps/statefulset/strategy.go
+(dropStatefulSetDisabledFields), pkg/apis/apps/validation/validation.go
 (ValidateStatefulSet, ValidateStatefulSetSpec, validateRollingUpdateStatefulSet,
 ValidatePersistentVolumeClaimRetentionPolicy, ValidateStatefulSetUpdate)
 """
@@ -47,7 +49,8 @@ def default_statefulset(obj: Obj) -> None:
     rolling = strategy.get("rollingUpdate")
     if strategy["type"] == "RollingUpdate" and rolling is not None:
         rolling.setdefault("partition", 0)
-        rolling.setdefault("maxUnavailable", 1)
+    if rolling is not None:
+        rolling.pop("maxUnavailable", None)  # the gate is off: dropped, whatever its value
 
 
 def _unsupported(field: str, value: object, supported: tuple[str, ...]) -> None:
@@ -65,13 +68,6 @@ def _strategy(strategy: Obj) -> None:
     if kind == "OnDelete":
         raise InvalidSpec(f"{STRATEGY}.rollingUpdate", "only allowed for updateStrategy 'RollingUpdate'")
     base._non_negative(rolling.get("partition", 0), f"{STRATEGY}.rollingUpdate.partition")
-    if "maxUnavailable" in rolling:
-        field = f"{STRATEGY}.rollingUpdate.maxUnavailable"
-        number, percent = base._int_or_percent(rolling["maxUnavailable"], field)
-        if percent and number > 100:
-            raise InvalidSpec(field, f"Invalid value: '{number}%': must not be greater than 100%")
-        if number == 0:
-            raise InvalidSpec(field, "Invalid value: 0: must be greater than 0")
 
 
 def _retention(policy: Obj) -> None:

@@ -6,7 +6,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
-from . import node_fit
+from kubeprops.adapters import node_fit
+
 from .controllers import common
 from .controllers import daemonset as ds_controller
 from .controllers import daemonset_util as util

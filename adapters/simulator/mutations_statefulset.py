@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
 from .controllers import statefulset_control as control
 from .controllers import statefulset_pods as sp
-from .objects import POD, Obj
-from .store import NotFound
+from .objects import Obj
 
 Patch = tuple[ModuleType, str, Callable[..., Any]]
 ORIGINAL_SPLIT = control.split
 ORIGINAL_WANTED_OWNERS = sp.wanted_owners
 ORIGINAL_PROCESS_REPLICA = control.process_replica
 ORIGINAL_VIRTUAL_REVISION = control.virtual_revision
+ORIGINAL_PARTITION = control.partition
 
 
 def _running_is_enough(p: control.Pass, pod: Obj | None) -> bool:
@@ -32,21 +31,7 @@ def _condemned_lowest_first(sts: Obj, pods: list[Obj]) -> tuple[list[tuple[int, 
 
 def _partition_by_ordinal(p: control.Pass) -> int:
     """The partition compared with the ordinal instead of the index (ordinals.start forgotten)."""
-    block = (p.sts["spec"].get("updateStrategy") or {}).get("rollingUpdate")
-    partition = (block.get("partition", 0) if block is not None else 0) - sp.start(p.sts)
-    budget = control.max_unavailable(p)
-    unavailable = sum(1 for _, pod in p.slots if sp.is_unavailable(pod, p.mrs, p.now))
-    if unavailable > budget:
-        return 0
-    update, deleted = p.revs.update["metadata"]["name"], 0
-    for index in range(len(p.slots) - 1, max(partition, 0) - 1, -1):
-        pod = p.slots[index][1]
-        outdated = pod is not None and sp.revision_of(pod) != update and not sp.is_terminating(pod)
-        if deleted < budget - unavailable and outdated:
-            with contextlib.suppress(NotFound):
-                p.ctrl.client.delete(POD, pod["metadata"]["name"])
-            deleted += 1
-    return deleted
+    return max(ORIGINAL_PARTITION(p) - sp.start(p.sts), 0)
 
 
 def _virtual_revision_by_ordinal(p: control.Pass, pod_ordinal: int) -> Obj:
@@ -75,7 +60,7 @@ STATEFULSET_MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "sts-creates-before-ready": ((control, "healthy", _running_is_enough),),
     "sts-scale-down-lowest-first": ((control, "split", _condemned_lowest_first),),
     "sts-partition-ignores-start": (
-        (control, "rolling_update", _partition_by_ordinal),
+        (control, "partition", _partition_by_ordinal),
         (control, "virtual_revision", _virtual_revision_by_ordinal),
     ),
     "sts-retain-claims-deleted": ((sp, "wanted_owners", _claims_follow_condemned_pods),),

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from collections import deque
 
-from . import node_fit
+from kubeprops.adapters import node_fit
+
 from .clock import Clock
 from .objects import NODE, POD, Obj, clone
 from .store import DELETED, ApiError, Store, WatchEvent

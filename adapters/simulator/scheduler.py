@@ -8,9 +8,9 @@ Unschedulable pods wait for a node or pod change (PodScheduled=False/Unschedulab
 
 from __future__ import annotations
 
+from kubeprops.adapters import node_fit
 from kubeprops.adapters.kube_objects import format_time
 
-from . import node_fit
 from .objects import NODE, POD, Obj, clone
 from .store import DELETED, ApiError, Store, WatchEvent
 

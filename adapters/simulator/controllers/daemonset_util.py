@@ -9,9 +9,9 @@ UnavailableCount, SurgeCount, AllowsSurge, IsPodUpdated)
 
 from __future__ import annotations
 
+from kubeprops.adapters import node_fit
 from kubeprops.adapters.kube_objects import parse_time
 
-from .. import node_fit
 from ..objects import Obj, clone
 from . import common
 

@@ -1,11 +1,11 @@
 """The StatefulSet controller (kube-controller-manager `statefulset`, upstream v1.35).
 
 Modelled: revisions (`statefulset_history`), the update pass (`statefulset_control`: OrderedReady and
-Parallel, ordinals.start, partition, maxUnavailable, OnDelete, failed-pod replacement, scale-down from the
-highest ordinal), claims per volumeClaimTemplate with retention-policy owner references (the garbage
-collector deletes a claim whose owner is gone), status (completeRollingUpdate, written only when it
-changed), the minReadySeconds re-syncs (only while a pod is maturing; see `_maturing`). Pods are
-claimed by controller reference and `<set>-<n>` name.
+Parallel, ordinals.start, partition (maxUnavailable: its gate is off), OnDelete, failed-pod replacement,
+scale-down from the highest ordinal), claims per volumeClaimTemplate with retention-policy owner
+references (the garbage collector deletes a claim whose owner is gone), status (completeRollingUpdate,
+written only when it changed), the minReadySeconds re-syncs (only while a pod is maturing; see
+`_maturing`). Pods are claimed by controller reference and `<set>-<n>` name.
 Not modelled: adoption / release of orphans (the simulator creates none), hash collisions, events,
 UpdateStatefulPod identity repairs (pods are never edited by anyone else here).
 ref: pkg/controller/statefulset/stateful_set.go (addPod, updatePod, deletePod, sync, syncStatefulSet,

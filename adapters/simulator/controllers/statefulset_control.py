@@ -5,8 +5,8 @@ pod to create, at the current revision below the partition) and condemned pods (
 process every slot (OrderedReady stops at the first that is not Running, Ready and Available, or that it just
 created or deleted); fix the claim owners of condemned pods; delete condemned pods (OrderedReady: one, and
 only once every replica is healthy, or it is the first unhealthy pod); then, for RollingUpdate, delete
-outdated pods at index >= partition from the highest down. MaxUnavailableStatefulSet is on in 1.35, so the
-update step deletes up to maxUnavailable - unavailable pods, where unavailable counts every in-range slot.
+outdated pods at index >= partition from the highest down. MaxUnavailableStatefulSet is off by default in
+1.35 (beta), so the update step deletes the highest outdated pod only, and stops at an unavailable one first.
 Parallel runs every slot and every condemned pod in one pass (API calls succeed here, so slow-start batches
 make no difference).
 ref: pkg/controller/statefulset/stateful_set_control.go (updateStatefulSet, processReplica,
@@ -188,28 +188,17 @@ def process_condemned(p: Pass, pod: Obj, first: Obj | None) -> bool:
     return True
 
 
-def max_unavailable(p: Pass) -> int:
-    # ref stateful_set_utils.go (getStatefulSetMaxUnavailable): percent of replicas rounded down, >= 1
+def partition(p: Pass) -> int:
     block = (p.sts["spec"].get("updateStrategy") or {}).get("rollingUpdate")
-    if block is None:
-        return 1
-    raw = block.get("maxUnavailable", 1)
-    return max(common.scaled_value(raw, p.sts["spec"]["replicas"], round_up=False), 1)
+    return block.get("partition", 0) if block is not None else 0
 
 
 def rolling_update(p: Pass) -> int:
-    """Deletes outdated pods at index >= partition, highest first; returns how many."""
-    # ref stateful_set_control.go (updateStatefulSetAfterInvariantEstablished): MaxUnavailableStatefulSet on
-    block = (p.sts["spec"].get("updateStrategy") or {}).get("rollingUpdate")
-    partition = block.get("partition", 0) if block is not None else 0
-    budget = max_unavailable(p)
-    unavailable = sum(1 for _, pod in p.slots if sp.is_unavailable(pod, p.mrs, p.now))
-    if unavailable > budget:
-        return 0
-    update, deleted = p.revs.update["metadata"]["name"], 0
-    for index in range(len(p.slots) - 1, partition - 1, -1):
-        if deleted >= budget - unavailable:
-            break
+    """Deletes the outdated pod at the highest index >= partition, unless an unavailable pod at the update
+    revision comes first; returns how many it deleted (0 or 1)."""
+    # ref stateful_set_control.go (updateStatefulSet): the path with MaxUnavailableStatefulSet off
+    update = p.revs.update["metadata"]["name"]
+    for index in range(len(p.slots) - 1, partition(p) - 1, -1):
         pod_ordinal, pod = p.slots[index]
         # a slot created in this pass (Parallel) is still the unsaved pod upstream: its revision is the one
         # it was created at, and deleting it by name deletes the pod just created
@@ -219,8 +208,10 @@ def rolling_update(p: Pass) -> int:
         if revision != update and not sp.is_terminating(pod):
             with contextlib.suppress(NotFound):  # ref: upstream ignores IsNotFound here
                 p.ctrl.client.delete(POD, f"{p.sts['metadata']['name']}-{pod_ordinal}")
-            deleted += 1
-    return deleted
+            return 1
+        if sp.is_unavailable(pod, p.mrs, p.now):
+            return 0
+    return 0
 
 
 def update_statefulset(p: Pass) -> dict[str, int]:

@@ -1,7 +1,9 @@
 """Whether a pod fits a node: node selector, required node affinity, taints and tolerations, cordons.
 
 The simulator's own reading of the scheduler plugins the DaemonSet controller also evaluates (upstream
-both call the same helpers). Not modelled: preferred affinity, resources, pod (anti-)affinity.
+both call the same helpers), on raw JSON; the Kubernetes adapter reads it too, to tell a pod the scheduler
+will bind from one that waits for a node change (settledness, never a verdict). Not modelled: preferred
+affinity, resources, pod (anti-)affinity.
 ref: staging/src/k8s.io/component-helpers/scheduling/corev1/nodeaffinity/nodeaffinity.go,
 pkg/apis/core/v1/helper/helpers.go (FindMatchingUntoleratedTaint), core/v1 toleration.go (ToleratesTaint),
 pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go
@@ -11,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from .objects import Obj
+Obj = dict[str, Any]
 
 INT64 = re.compile(r"^[+-]?\d+$")
 UNSCHEDULABLE_TAINT = "node.kubernetes.io/unschedulable"

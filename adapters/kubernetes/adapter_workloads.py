@@ -1,0 +1,134 @@
+"""The Kubernetes adapter's ReplicaSet and Deployment operations, pod steps and node joins and leaves
+(mixed into `KubernetesAdapter`). Spec writes go through the adapter's `_create` / `_edit`, which return once
+the controller observed the new generation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from kubeprops.adapters import kube_objects as ko
+from kubeprops.scenario import ops
+from kubeprops.scenario.view import POD_TEMPLATE_HASH, REVISION, pod_order
+
+from . import settle as st
+from .client import Api, Obj
+from .kubelet import VirtualKubelet
+from .manifests import Placement
+
+
+class WorkloadOperations:
+    # provided by KubernetesAdapter
+    api: Api
+    namespace: str
+    placement: Placement
+    kubelet: VirtualKubelet
+    epoch: datetime
+    _create: Callable[[str, Obj], None]
+    _edit: Callable[[str, str, Callable[[Obj], None]], None]
+    _snapshot: Callable[[], dict[str, list[Obj]]]
+    advance: Callable[..., None]
+
+    # ------------------------------------------------------------ user operations
+
+    def _apply_CreateDeployment(self, op: ops.CreateDeployment) -> None:
+        self._create("Deployment", ko.deployment_manifest(op.name, op.spec))
+
+    def _apply_CreateReplicaSet(self, op: ops.CreateReplicaSet) -> None:
+        self._create("ReplicaSet", ko.replicaset_manifest(op.name, op.spec))
+
+    def _apply_Scale(self, op: ops.Scale) -> None:
+        self._edit(op.kind, op.name, lambda spec: spec.update(replicas=op.replicas))
+
+    def _apply_UpdateTemplate(self, op: ops.UpdateTemplate) -> None:
+        template = self.placement.inject_template(ko.pod_template_manifest(op.template))
+        self._edit(op.kind, op.name, lambda spec: spec.update(template=template))
+
+    def _apply_SetStrategy(self, op: ops.SetStrategy) -> None:
+        strategy = ko.strategy_manifest(op.strategy)
+        self._edit("Deployment", op.name, lambda spec: spec.update(strategy=strategy))
+
+    def _apply_SetPaused(self, op: ops.SetPaused) -> None:
+        def change(spec: Obj) -> None:
+            if op.paused:
+                spec["paused"] = True
+            else:
+                spec.pop("paused", None)
+
+        self._edit("Deployment", op.name, change)
+
+    def _apply_Rollback(self, op: ops.Rollback) -> None:
+        """`kubectl rollout undo` (staging/src/k8s.io/kubectl/pkg/polymorphichelpers/rollback.go)."""
+        d = self.api.get("Deployment", self.namespace, op.name)
+        if d is None or d["spec"].get("paused"):
+            return  # kubectl refuses to roll back a paused deployment
+        owned = [
+            rs
+            for rs in self.api.list("ReplicaSet", self.namespace)
+            if st.controller_uid(rs) == d["metadata"]["uid"]
+        ]
+        target = rollback_target(owned, op.to_revision)
+        if target is None:
+            return
+        template = target["spec"]["template"]
+        template["metadata"]["labels"].pop(POD_TEMPLATE_HASH, None)
+        if template != d["spec"]["template"]:
+            self._edit("Deployment", op.name, lambda spec: spec.update(template=template))
+
+    def _apply_DeleteWorkload(self, op: ops.DeleteWorkload) -> None:
+        self.api.delete(op.kind, self.namespace, op.name, propagationPolicy="Background")
+
+    # ------------------------------------------------------------ world operations
+
+    def _apply_PodAction(self, op: ops.PodAction) -> None:
+        pod = self._pick_pod(op)
+        if pod is None:
+            return
+        name = pod["metadata"]["name"]
+        if op.action == ops.POD_DELETE:
+            self.api.delete("Pod", self.namespace, name, preconditions={"uid": pod["metadata"]["uid"]})
+        else:
+            self.kubelet.write_pod(name, op.action)
+
+    def _pick_pod(self, op: ops.PodAction) -> Obj | None:
+        snapshot = self._snapshot()
+        workload = next((o for o in snapshot[op.kind] if o["metadata"]["name"] == op.name), None)
+        if workload is None:
+            return None
+        owners = {workload["metadata"]["uid"]}
+        if op.kind == "Deployment":
+            owners = {
+                rs["metadata"]["uid"] for rs in snapshot["ReplicaSet"] if st.controller_uid(rs) in owners
+            }
+        pods = [p for p in snapshot["Pod"] if st.controller_uid(p) in owners and st.active(p)]
+        if not pods:
+            return None
+        pods.sort(key=lambda p: pod_order(ko.pod_view(self.placement.strip_pod(p), epoch=self.epoch)))
+        return pods[op.index % len(pods)]
+
+    def _apply_NodeJoin(self, op: ops.NodeJoin) -> None:
+        name = self.placement.node_name(op.name)
+        if name not in self.kubelet.nodes:
+            self.kubelet.add_node(name, op.labels)
+
+    def _apply_NodeLeave(self, op: ops.NodeLeave) -> None:
+        name = self.placement.node_name(op.name)
+        if name in self.kubelet.nodes:
+            self.kubelet.remove_node(name)
+
+    def _apply_Advance(self, op: ops.Advance) -> None:
+        self.advance(op.seconds)
+
+
+def rollback_target(rss: list[Obj], to_revision: int) -> Obj | None:
+    """The RS with `to_revision`, or for 0 the one with the second-highest revision (kubectl's choice)."""
+
+    def revision(rs: Obj) -> int:
+        raw = (rs["metadata"].get("annotations") or {}).get(REVISION, "")
+        return int(raw) if raw.isdigit() else -1
+
+    ranked = sorted((rs for rs in rss if revision(rs) >= 0), key=revision, reverse=True)
+    if to_revision > 0:
+        return next((rs for rs in ranked if revision(rs) == to_revision), None)
+    return ranked[1] if len(ranked) > 1 else None
