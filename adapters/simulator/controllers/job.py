@@ -28,6 +28,7 @@ from ..clock import Clock, quantize
 from ..informer import Informer
 from ..objects import JOB, POD, Obj, clone, controller_uid, is_deleting
 from ..store import ADDED, DELETED, ApiError
+from ..tracing import OpenSync, SyncTracer
 from . import common, job_status
 from . import job_backoff as backoff
 from . import job_manage as manage
@@ -59,6 +60,7 @@ class JobController:
         self.backoff: dict[str, tuple[int, float | None]] = {}
         self.removing: dict[str, set[str]] = {}  # key -> uids whose tracking finalizer we are removing
         self.written: dict[str, int] = {}  # key -> resourceVersion of our last status write
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
         informer.add_handler(JOB, self._on_job)
         informer.add_handler(POD, self._on_pod)
 
@@ -68,14 +70,31 @@ class JobController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        # a sync skipped for our own status write still on its way decides nothing: not traced
+        traced = self.tracer and not awaits_own_write(self, key) and self._begin_trace(key)
         try:
             requeue = sync_job(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
-            return
-        self.queue.forget(key)
-        if requeue is not None:
-            self.queue.add_after(key, requeue)
+            completed = False
+        else:
+            self.queue.forget(key)
+            completed = True
+            if requeue is not None:
+                self.queue.add_after(key, requeue)
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
+
+    def _begin_trace(self, key: str) -> OpenSync:
+        assert self.tracer is not None
+        return self.tracer.begin(
+            JOB,
+            key,
+            self.informer,
+            self.expectations.satisfied(key),
+            job_backoff=self.backoff.get(key, (0, None)),
+            finalizer_removals=tuple(sorted(self.removing.get(key, ()))),
+        )
 
     # ------------------------------------------------------------ event handlers
 
@@ -118,13 +137,17 @@ def is_finished(job: Obj) -> bool:
     )
 
 
+def awaits_own_write(ctl: JobController, key: str) -> bool:
+    """Our own newer status write is not in the cache yet: its event syncs again."""
+    job = ctl.informer.get(JOB, key)
+    return job is not None and int(job["metadata"]["resourceVersion"]) < ctl.written.get(key, 0)
+
+
 def sync_job(ctl: JobController, key: str) -> float | None:
     """One syncJob; returns the delay after which it wants to run again (None: on events only)."""
     job = ctl.informer.get(JOB, key)
-    if job is None or is_finished(job):
+    if job is None or is_finished(job) or awaits_own_write(ctl, key):
         return None
-    if int(job["metadata"]["resourceVersion"]) < ctl.written.get(key, 0):
-        return None  # our own newer status write is on its way: its event syncs again
     now = ctl.clock.now
     pods = [p for p in ctl.informer.list(POD) if controller_uid(p) == job["metadata"]["uid"]]
     status = clone(job.get("status") or {})
