@@ -13,7 +13,8 @@ creations, lowest pending indexes, terminating pods held back under the Failed r
 sync); global and per-index back-off; Suspended condition and startTime reset on resume; the re-sync times;
 TTL-after-finished (`ttl_expired_at`).
 
-Not modelled: API errors and expectations (every write succeeds and is visible to the next sync, so
+Not modelled: API errors and, in `batch_world`, expectations (`job_sync(expectations_satisfied=False)` is
+for the PER-SYNC checks; the world's writes all succeed and are visible to the next sync, so
 `uncountedTerminatedPods` is always flushed within the sync and the status written at its end shows it
 empty); slow-start batch sizes (the count per sync is exact); the 1 s pod-event batch period; elastic
 Indexed Jobs; the job-index-ignore-count annotation (per-index back-off counts counted failures only);

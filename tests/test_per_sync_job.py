@@ -257,3 +257,27 @@ def test_backoff_from_a_failure_whose_finish_time_the_view_does_not_show_allows_
     # a container termination 95 s ago is shown: the 10 s back-off is over, a replacement is due
     ended = attrs.evolve(gone, deleting=False, phase="Failed", finished=5.0)
     assert JOB_CREATE.id in rules(record(j, [ended], status_write(j, failed=1), stripped(ended)))
+
+
+def test_a_failed_creation_ends_the_slow_start_and_the_sync_is_retried_not_judged():
+    # ref job_controller.go (manageJob: batches 1, 2, 4, ...; the first batch with an error skips the rest
+    # and syncJob returns the error after writing status)
+    sim = simulator_factory(RunContext(seed=0), faults={"pod-create": 1.0})
+    sim.start_sync_trace()
+    tracer = sim.cluster.jobs.tracer
+    attempts: list[int] = []  # per create call: how many syncs were recorded before it
+    check = sim.cluster.faults.check
+    sim.cluster.faults.check = lambda flag: (attempts.append(len(tracer.records)), check(flag))[1]  # type: ignore
+    try:
+        sim.apply(b.CreateJob("work", b.JobSpec(T, parallelism=5, completions=5)))
+        sim.cluster.run_until_idle()
+        failed = [r for r in sim.take_sync_trace() if r.controller == b.JOB]
+        assert attempts and len(attempts) == len(set(attempts))  # one attempt per sync, not five
+        assert not any(r.completed for r in failed)
+        sim.cluster.faults.rates.clear()
+        assert sim.settle(600).settled
+        later = [r for r in sim.take_sync_trace() if r.controller == b.JOB]
+        assert all(check_sync(r) == [] for r in later)
+        assert len(sim.observe().job_pods) == 5
+    finally:
+        sim.close()
