@@ -83,7 +83,7 @@ class SyncTracing(Protocol):
     """The extra surface of an adapter with the SYNC_TRACE capability (in-process targets)."""
 
     def start_sync_trace(self) -> None:
-        """Record every ReplicaSet, Deployment and DaemonSet sync from now on."""
+        """Record every ReplicaSet, Deployment, DaemonSet and Job sync from now on."""
         ...
 
     def take_sync_trace(self) -> tuple[SyncRecord, ...]:

@@ -72,10 +72,25 @@ PROPERTIES = (
         "per-sync-decisions",
         PER_SYNC,
         "every completed controller sync wrote what the model decides from the snapshot it read",
-        ("0.4", "0.5", "1.3", "1.4", "2.4-2.8", "2.10", "4.2-4.5", "10.1 PER-SYNC", "10.2 PER-SYNC"),
+        (
+            "0.4",
+            "0.5",
+            "1.3",
+            "1.4",
+            "2.4-2.8",
+            "2.10",
+            "4.2-4.5",
+            "5.2",
+            "5.4",
+            "5.5",
+            "5.8",
+            "10.1 PER-SYNC",
+            "10.2 PER-SYNC",
+            "10.5 PER-SYNC",
+        ),
         requires=SYNC_TRACE,
         # the simulator records PER-SYNC snapshots for these controllers only
-        controllers=("replicaset", "deployment", "daemonset"),
+        controllers=("replicaset", "deployment", "daemonset", "job"),
     ),
 )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import attrs
 
-from kubeprops.reference_model import apps_invariants, invariants, per_sync, per_sync_daemonset
+from kubeprops.reference_model import apps_invariants, invariants, per_sync, per_sync_daemonset, per_sync_job
 
 from .conformance import IMPLEMENTED, PROPERTIES
 
@@ -203,6 +203,7 @@ RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
     "replicaset": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES[:2]},
     "deployment": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RS_DEPLOYMENT_RULES},
     "daemonset": {PER_SYNC_P: per_sync_daemonset.RULES},
+    "job": {PER_SYNC_P: per_sync_job.RULES},
     "statefulset": {
         ALWAYS_P: (
             apps_invariants.STS_UNIQUE_ORDINALS,

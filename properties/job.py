@@ -35,7 +35,15 @@ from kubeprops.scenario.ops import Advance, Operation
 from kubeprops.scenario.view import ClusterView
 
 from .job_strategies import job_specs
-from .machine import ALWAYS, MODEL_UNSETTLED, DrivenMachine, PropertyViolation, seeds, target_seconds
+from .machine import (
+    ALWAYS,
+    MODEL_UNSETTLED,
+    PER_SYNC,
+    DrivenMachine,
+    PropertyViolation,
+    seeds,
+    target_seconds,
+)
 
 
 def batch_view(view: ClusterView) -> batch.BatchView:
@@ -82,6 +90,8 @@ class BatchMachine(DrivenMachine):
         return batch_view(view)
 
     def on_state(self, view: ClusterView) -> None:
+        if self.config.check == PER_SYNC:
+            self.check_syncs()
         if self.config.check != ALWAYS:
             return
         self.config.stats.states_checked += 1

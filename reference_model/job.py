@@ -13,7 +13,8 @@ creations, lowest pending indexes, terminating pods held back under the Failed r
 sync); global and per-index back-off; Suspended condition and startTime reset on resume; the re-sync times;
 TTL-after-finished (`ttl_expired_at`).
 
-Not modelled: API errors and expectations (every write succeeds and is visible to the next sync, so
+Not modelled: API errors and, in `batch_world`, expectations (`job_sync(expectations_satisfied=False)` is
+for the PER-SYNC checks; the world's writes all succeed and are visible to the next sync, so
 `uncountedTerminatedPods` is always flushed within the sync and the status written at its end shows it
 empty); slow-start batch sizes (the count per sync is exact); the 1 s pod-event batch period; elastic
 Indexed Jobs; the job-index-ignore-count annotation (per-index back-off counts counted failures only);
@@ -438,9 +439,12 @@ def job_sync(
     now: float,
     *,
     record: backoff.BackoffRecord = backoff.NO_BACKOFF,
+    expectations_satisfied: bool = True,
 ) -> JobDecision:
     """One `syncJob` on a snapshot: `pods` are the Job's pods (finished ones included), `record` the
-    controller's in-memory back-off record for this Job."""
+    controller's in-memory back-off record for this Job. With `expectations_satisfied` False (pods it
+    created or deleted not yet seen: only the PER-SYNC checks pass it) manageJob is skipped and a finish
+    decision is not declared yet, though the active pods are still deleted."""
     # ref job_controller.go (syncJob)
     spec = job.spec
     if not is_managed(spec) or job.status.finished is not None or job.deleting:
@@ -456,18 +460,25 @@ def job_sync(
     terminating = sum(1 for p in pods if p.terminating)
     status = job.status
     failed = tally.failed - sum(1 for p in tally.new_failed if p.name in held and _counts(spec, p))
+    decided, manage_called = finish is not None, False
     if finish is not None:
         deleted = tuple(active)
-        if not finish.success:  # every still-running pod is counted as failed
+        if not expectations_satisfied:
+            # deleted keeping their finalizers, counted once finished
+            # ref job_controller.go (syncJob: `deleted != active || !satisfiedExpectations` -> no finish yet)
+            finish = None
+        elif not finish.success:  # every still-running pod is counted as failed
             failed += sum(1 for p in deleted if _in_range(p, spec) and p.name not in handled)
         managed = _Managed(delete=deleted)
+    elif expectations_satisfied:
+        managed, manage_called = manage(job, pods, tally, record, now), True
     else:
-        managed = manage(job, pods, tally, record, now)
+        managed = _Managed()
     active_after = len(active) - len(managed.delete) + len(managed.create)
     status_active = 0 if managed.backing_off else active_after
     terminating += len(managed.delete)
     deleted_names = {p.name for p in managed.delete}
-    if finish is None and completed(spec, tally.succeeded, active_after):
+    if not decided and completed(spec, tally.succeeded, active_after):
         finish = _Finish(True, COMPLETIONS_REACHED, MESSAGES[COMPLETIONS_REACHED])
     status = attrs.evolve(
         status,
@@ -483,13 +494,14 @@ def job_sync(
     )
     if finish is not None:
         status = _with_finish(status, finish, terminating, now)
-    else:
+    elif manage_called:  # ref job_controller.go (syncJob: `else if manageJobCalled`)
         status = _suspended_conditions(job, status, now)
+    stripped = managed.delete if finish is not None or manage_called else ()
     requeue = None if finish is not None else _earliest(managed.requeue_after, _deadline_requeue(job, now))
     return JobDecision(
         create=managed.create,
         delete=tuple(p.name for p in managed.delete),
-        remove_finalizers=tuple(sorted(handled | {p.name for p in managed.delete if p.finalizer})),
+        remove_finalizers=tuple(sorted(handled | {p.name for p in stripped if p.finalizer})),
         status=status,
         backoff=record,
         requeue_after=requeue,

@@ -1,7 +1,7 @@
 """What one controller sync read and wrote, for targets that can show it (the PER-SYNC checks).
 
 A real cluster cannot show what a controller's cache held when it decided; an in-process target can. Such a
-target records, for every sync of a ReplicaSet, Deployment or DaemonSet, the snapshot the controller read
+target records, for every sync of a ReplicaSet, Deployment, DaemonSet or Job, the snapshot the controller read
 and the API writes it made; the reference model then says whether upstream could have made exactly those
 writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import attrs
 
 from .apps_extra import ControllerRevisionView, DaemonSetView
+from .batch import JobPodView, JobView
 from .view import ClusterView, DeploymentView, PodView, ReplicaSetView
 
 CREATE, UPDATE, UPDATE_STATUS, DELETE = "create", "update", "update-status", "delete"
@@ -25,7 +26,16 @@ class Write:
     verb: str
     kind: str
     name: str
-    obj: DeploymentView | ReplicaSetView | PodView | DaemonSetView | ControllerRevisionView | None = None
+    obj: (
+        DeploymentView
+        | ReplicaSetView
+        | PodView
+        | DaemonSetView
+        | ControllerRevisionView
+        | JobView
+        | JobPodView
+        | None
+    ) = None
     error: str = ""
     target: str = ""
 
@@ -40,6 +50,10 @@ class SyncRecord:
     `expectations_satisfied` is the controller's expectations check for this key (ReplicaSet, DaemonSet).
     DaemonSet syncs also carry what upstream keeps outside the API: `targets`, the node each unbound pod of
     the snapshot is pinned to, and `backoff`, the failed-pod back-off entries as (key, delay, last update).
+    Job syncs (their snapshot holds `jobs` and `job_pods`) carry `job_backoff`, the Job's pod-failure back-off
+    record (failures after the latest success, time of the latest failure), and `finalizer_removals`, the
+    UIDs of pods whose tracking-finalizer removal the controller has issued but not yet seen: upstream skips
+    them when it counts finished pods (ref job_controller.go: getNewFinishedPods, finalizerExpectations).
     """
 
     controller: str
@@ -50,3 +64,5 @@ class SyncRecord:
     expectations_satisfied: bool = True
     targets: tuple[tuple[str, str], ...] = ()
     backoff: tuple[tuple[str, float, float], ...] = ()
+    job_backoff: tuple[int, float | None] = (0, None)
+    finalizer_removals: tuple[str, ...] = ()

@@ -359,3 +359,25 @@ def test_pods_for_removal_prefers_pending_then_unready():
     pods = [pod("ready", ready=True), pod("pending", "Pending"), pod("unready")]
     removed = jobmodel.pods_for_removal(JobSpec(T), pods, 2)
     assert [p.name for p in removed] == ["pending", "unready"]
+
+
+def test_with_unseen_pods_nothing_is_created_and_a_finish_waits_though_active_pods_go():
+    # ref job_controller.go (syncJob: manageJob only with satisfiedExpectations; `deleted != active ||
+    # !satisfiedExpectations` -> finishedCondition = nil)
+    from kubeprops.scenario.batch import FAILURE_TARGET, SUSPENDED
+
+    fresh = job(JobSpec(T, parallelism=2, completions=4), start_time=0.0)
+    unseen = job_sync(fresh, [], 10.0, expectations_satisfied=False)
+    assert (unseen.create, unseen.status.active) == ((), 0)
+    suspended = job(JobSpec(T, parallelism=2, completions=4, suspend=True), start_time=0.0)
+    assert job_sync(suspended, running(2), 10.0, expectations_satisfied=False).delete == ()
+    assert job_sync(suspended, [], 10.0, expectations_satisfied=False).status.condition(SUSPENDED) is None
+
+    failing = job(JobSpec(T, parallelism=2, completions=4, backoff_limit=0), start_time=0.0)
+    pods = [pod("f", "Failed", finished=5.0), pod("r", ready=True)]
+    decision = job_sync(failing, pods, 10.0, expectations_satisfied=False)
+    assert decision.delete == ("r",)
+    assert decision.status.condition(FAILURE_TARGET) is None
+    assert decision.status.failed == 1  # the running pod is not counted until it has finished
+    assert decision.remove_finalizers == ("f",)
+    assert job_sync(failing, pods, 10.0).status.condition(FAILURE_TARGET) is not None

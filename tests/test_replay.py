@@ -104,8 +104,8 @@ def test_replay_refuses_steps_the_controller_does_not_take_before_creating_any_a
             "steps[8]: a cronjob never settles",
         ),
         (
-            Scenario("job", "per-sync-decisions", JOB_STEPS),
-            "property: per-sync-decisions is not implemented for job",
+            Scenario("cronjob", "per-sync-decisions", CRONJOB_STEPS),
+            "property: per-sync-decisions is not implemented for cronjob",
         ),
     ]
     for bad, message in cases:
@@ -258,7 +258,7 @@ HAND_WRITTEN = {
         (c, p.name)
         for c in HAND_WRITTEN
         for p in PROPERTIES
-        if p.controllers is None or c in p.controllers  # per-sync-decisions: the DaemonSet only
+        if p.controllers is None or c in p.controllers  # per-sync-decisions: the DaemonSet and the Job
     ],
 )
 def test_a_hand_written_scenario_of_every_controller_replays_to_pass(controller, prop):

@@ -352,7 +352,7 @@ class Cluster:
     def trace_syncs(self, tracer: SyncTracer | None) -> SyncTracer | None:
         """Install `tracer` on the traced controllers (None: stop tracing); returns the one it replaces."""
         previous = self.replicasets.tracer
-        self.replicasets.tracer = self.deployments.tracer = self.daemonsets.tracer = tracer
+        self.replicasets.tracer = self.deployments.tracer = self.daemonsets.tracer = self.jobs.tracer = tracer
         return previous
 
     def new_tracer(self) -> SyncTracer:

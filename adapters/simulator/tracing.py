@@ -1,4 +1,4 @@
-"""Sync tracing: what each ReplicaSet, Deployment and DaemonSet sync read from its cache and wrote
+"""Sync tracing: what each ReplicaSet, Deployment, DaemonSet and Job sync read from its cache and wrote
 (SYNC_TRACE).
 
 Off unless a property asks for it: converting a whole cache to views at every sync costs more than the
@@ -11,6 +11,7 @@ import attrs
 
 from kubeprops.adapters import kube_objects as ko
 from kubeprops.adapters import kube_objects_apps as koa
+from kubeprops.adapters import kube_objects_batch as kob
 from kubeprops.scenario.trace import SyncRecord, Write
 from kubeprops.scenario.view import ClusterView
 
@@ -18,7 +19,7 @@ from .client import Client
 from .clock import Clock
 from .controllers.daemonset_util import target_node
 from .informer import Informer
-from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, NODE, POD, REPLICASET, Obj
+from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
 
 CONVERT = {
     DEPLOYMENT: ko.deployment_view,
@@ -28,6 +29,8 @@ CONVERT = {
     CONTROLLER_REVISION: koa.controller_revision_view,
     NODE: koa.node_view,
 }
+# the Job controller reads its pods as JobPodViews (phase, index, finalizer): its writes are shown so too
+JOB_CONVERT = {JOB: kob.job_view, POD: kob.job_pod_view}
 
 
 @attrs.define
@@ -38,6 +41,8 @@ class OpenSync:
     expectations_satisfied: bool
     targets: tuple[tuple[str, str], ...] = ()
     backoff: tuple[tuple[str, float, float], ...] = ()
+    job_backoff: tuple[int, float | None] = (0, None)
+    finalizer_removals: tuple[str, ...] = ()
 
 
 class SyncTracer:
@@ -53,16 +58,23 @@ class SyncTracer:
         informer: Informer,
         expectations: bool = True,
         backoff: tuple[tuple[str, float, float], ...] = (),
+        job_backoff: tuple[int, float | None] = (0, None),
+        finalizer_removals: tuple[str, ...] = (),
     ) -> OpenSync:
-        """`backoff`: the controller's failed-pod back-off entries (DaemonSet), as the sync starts."""
+        """`backoff`: the controller's failed-pod back-off entries (DaemonSet), as the sync starts;
+        `job_backoff` and `finalizer_removals`: the Job controller's in-memory state (see SyncRecord)."""
         self.client.journal = []
         targets = _unbound_targets(informer) if DAEMONSET in informer.kinds else ()
-        return OpenSync(controller, key, self._snapshot(informer), expectations, targets, backoff)
+        snapshot = self._job_snapshot(informer) if JOB in informer.kinds else self._snapshot(informer)
+        return OpenSync(
+            controller, key, snapshot, expectations, targets, backoff, job_backoff, finalizer_removals
+        )
 
     def end(self, sync: OpenSync, completed: bool) -> None:
         journal, self.client.journal = self.client.journal or [], None
+        convert = JOB_CONVERT if sync.controller == JOB else CONVERT
         writes = tuple(
-            Write(verb, kind, name, _view(kind, obj), err, _target(kind, obj))
+            Write(verb, kind, name, _view(convert, kind, obj), err, _target(kind, obj))
             for verb, kind, name, obj, err in journal
         )
         record = SyncRecord(
@@ -74,6 +86,8 @@ class SyncTracer:
             sync.expectations_satisfied,
             sync.targets,
             sync.backoff,
+            sync.job_backoff,
+            sync.finalizer_removals,
         )
         self.records.append(record)
 
@@ -97,6 +111,14 @@ class SyncTracer:
             controller_revisions=listed(CONTROLLER_REVISION),
         )
 
+    def _job_snapshot(self, informer: Informer) -> ClusterView:
+        pods = (kob.job_pod_view(p) for p in informer.list(POD))
+        return ClusterView(
+            now=self.clock.now,
+            jobs=tuple(kob.job_view(j) for j in informer.list(JOB)),
+            job_pods=tuple(p for p in pods if p is not None),
+        )
+
 
 def _unbound_targets(informer: Informer) -> tuple[tuple[str, str], ...]:
     """The node each unbound pod is pinned to by its metadata.name affinity (GetTargetNodeName)."""
@@ -106,8 +128,8 @@ def _unbound_targets(informer: Informer) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((name, node) for name, node in pinned if node))
 
 
-def _view(kind: str, obj: Obj | None) -> object:
-    return None if obj is None or kind not in CONVERT else CONVERT[kind](obj)
+def _view(convert: dict, kind: str, obj: Obj | None) -> object:
+    return None if obj is None or kind not in convert else convert[kind](obj)
 
 
 def _target(kind: str, obj: Obj | None) -> str:

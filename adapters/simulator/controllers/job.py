@@ -7,13 +7,15 @@ duplicate indexes removed, completedIndexes); the finish checks in upstream's or
 condition, backoffLimit with the OnFailure restart count, activeDeadlineSeconds, completions); the
 SuccessCriteriaMet/FailureTarget -> Complete/Failed protocol, the terminal condition waiting for
 terminating pods; manageJob (suspend, wantActive, deletions before creations, 500 per sync, the
-Failed replacement policy holding back replacements of terminating pods); the exponential pod-failure
+Failed replacement policy holding back replacements of terminating pods, slow-start creation batches that
+stop at the first failed one, API errors returned after the status write); a finish not declared while
+expectations are unsatisfied or an active pod could not be deleted; the exponential pod-failure
 back-off (10 s doubling, capped at 10 min) kept in memory per Job, during which upstream reports
 active 0; the Suspended condition and the startTime reset on resume; create/delete expectations.
 podFailurePolicy, successPolicy and backoffLimitPerIndex (in `job_policies`) with their finish reasons
 (PodFailurePolicy, MaxFailedIndexesExceeded, FailedIndexes before SuccessPolicy), failedIndexes.
-Not modelled: the 1 s pod-event batch period (pod events sync at once), slow-start creation batches,
-elastic Indexed Jobs, managedBy, orphan adoption, events and metrics.
+Not modelled: the 1 s pod-event batch period (pod events sync at once), elastic Indexed Jobs, managedBy,
+orphan adoption, events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
 deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed),
 pkg/controller/job/backoff_utils.go, pkg/controller/job/indexed_job_utils.go
@@ -28,6 +30,7 @@ from ..clock import Clock, quantize
 from ..informer import Informer
 from ..objects import JOB, POD, Obj, clone, controller_uid, is_deleting
 from ..store import ADDED, DELETED, ApiError
+from ..tracing import OpenSync, SyncTracer
 from . import common, job_status
 from . import job_backoff as backoff
 from . import job_manage as manage
@@ -59,6 +62,9 @@ class JobController:
         self.backoff: dict[str, tuple[int, float | None]] = {}
         self.removing: dict[str, set[str]] = {}  # key -> uids whose tracking finalizer we are removing
         self.written: dict[str, int] = {}  # key -> resourceVersion of our last status write
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
+        # API errors manageJob met in the current sync: returned after the status write (rate-limited retry)
+        self.sync_errors: list[ApiError] = []
         informer.add_handler(JOB, self._on_job)
         informer.add_handler(POD, self._on_pod)
 
@@ -68,14 +74,31 @@ class JobController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        # a sync skipped for our own status write still on its way decides nothing: not traced
+        traced = self.tracer and not awaits_own_write(self, key) and self._begin_trace(key)
         try:
             requeue = sync_job(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
-            return
-        self.queue.forget(key)
-        if requeue is not None:
-            self.queue.add_after(key, requeue)
+            completed = False
+        else:
+            self.queue.forget(key)
+            completed = True
+            if requeue is not None:
+                self.queue.add_after(key, requeue)
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
+
+    def _begin_trace(self, key: str) -> OpenSync:
+        assert self.tracer is not None
+        return self.tracer.begin(
+            JOB,
+            key,
+            self.informer,
+            self.expectations.satisfied(key),
+            job_backoff=self.backoff.get(key, (0, None)),
+            finalizer_removals=tuple(sorted(self.removing.get(key, ()))),
+        )
 
     # ------------------------------------------------------------ event handlers
 
@@ -118,14 +141,19 @@ def is_finished(job: Obj) -> bool:
     )
 
 
+def awaits_own_write(ctl: JobController, key: str) -> bool:
+    """Our own newer status write is not in the cache yet: its event syncs again."""
+    job = ctl.informer.get(JOB, key)
+    return job is not None and int(job["metadata"]["resourceVersion"]) < ctl.written.get(key, 0)
+
+
 def sync_job(ctl: JobController, key: str) -> float | None:
     """One syncJob; returns the delay after which it wants to run again (None: on events only)."""
     job = ctl.informer.get(JOB, key)
-    if job is None or is_finished(job):
+    if job is None or is_finished(job) or awaits_own_write(ctl, key):
         return None
-    if int(job["metadata"]["resourceVersion"]) < ctl.written.get(key, 0):
-        return None  # our own newer status write is on its way: its event syncs again
-    now = ctl.clock.now
+    now, ctl.sync_errors = ctl.clock.now, []
+    satisfied = ctl.expectations.satisfied(key)
     pods = [p for p in ctl.informer.list(POD) if controller_uid(p) == job["metadata"]["uid"]]
     status = clone(job.get("status") or {})
     if status.get("startTime") is None and not job["spec"].get("suspend"):
@@ -150,18 +178,20 @@ def sync_job(ctl: JobController, key: str) -> float | None:
         *(p for p in tally.new_failed if p["metadata"]["uid"] not in held),
     ]
     removed: set[str] = set()
-    early = finish is not None
     if finish is not None:
-        manage.delete_active_pods(
-            ctl, key, active
-        )  # finalizers kept: counted (failed, unless it succeeded) now
-        if not finish[0]:
-            failed += sum(1 for p in active if pods_util.in_range(job, p) and policies.counts(job, p))
-        finalizers_off += active
-        terminating += len(active)
-        active_count = 0
+        # finalizers kept: counted (failed, unless it succeeded) now
+        deleted = manage.delete_active_pods(ctl, key, active)
+        removed = {p["metadata"]["name"] for p in deleted}
+        if len(deleted) < len(active) or not satisfied:
+            finish = None  # pods it has not seen may exist: not declared finished yet (syncJob)
+        else:
+            if not finish[0]:
+                failed += sum(1 for p in active if pods_util.in_range(job, p) and policies.counts(job, p))
+            finalizers_off += active
+        terminating += len(deleted)
+        active_count = len(active) - len(deleted)
     else:
-        managed = ctl.expectations.satisfied(key) and not is_deleting(job)
+        managed = satisfied and not is_deleting(job)
         active_count, wait = len(active), None
         if managed:
             active_count, wait, removed = manage.manage_job(ctl, key, job, pods, active, tally, record)
@@ -173,9 +203,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
             job_status.update_suspended(job, status, now)
     status.update(
         active=active_count,
-        ready=0
-        if early
-        else sum(1 for p in active if common.is_pod_ready(p) and p["metadata"]["name"] not in removed),
+        ready=sum(1 for p in active if common.is_pod_ready(p) and p["metadata"]["name"] not in removed),
         succeeded=tally.succeeded,
         failed=failed,
         terminating=terminating,
@@ -190,6 +218,8 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     ctl.written[key] = job_status.write_status(ctl.client, job, status)
     ctl.backoff[key] = record
     manage.remove_tracking_finalizers(ctl, key, finalizers_off)
+    if ctl.sync_errors:
+        raise ctl.sync_errors[0]  # syncJob returns manageJobErr after the status write
     return requeue
 
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..objects import POD, Obj
-from ..store import ApiError
+from ..store import ApiError, NotFound
 from . import common
 from . import job_backoff as backoff
 from . import job_pods as pods_util
 from . import job_policies as policies
 from .job_policies import Tally
+from .replicaset import SLOW_START_INITIAL_BATCH, slow_start_batch
 
 if TYPE_CHECKING:
     from .job import JobController
@@ -65,13 +66,16 @@ def manage_job(
     if wait > 0:
         return 0, wait, set()  # upstream's manageJob returns 0 active while it waits out the back-off
     ctl.expectations.expect_creations(key, len(indexes))
-    created = 0
-    for index in indexes:
-        try:
-            ctl.client.create(POD, new_pod(job, index, tally))
-            created += 1
-        except ApiError:
-            ctl.expectations.creation_observed(key)
+    queue = iter(indexes)  # batches of 1, 2, 4, ..., stopping after one with an error (slowStartBatch)
+    created, error = slow_start_batch(
+        len(indexes),
+        SLOW_START_INITIAL_BATCH,
+        lambda: ctl.client.create(POD, new_pod(job, next(queue), tally)),
+    )
+    for _ in range(len(indexes) - created):  # failed or skipped: the informer will never see them
+        ctl.expectations.creation_observed(key)
+    if error is not None:
+        ctl.sync_errors.append(error)
     return len(active) + created, None, set()
 
 
@@ -111,18 +115,28 @@ def delete_job_pods(ctl: JobController, key: str, pods: list[Obj]) -> set[str]:
             strip_tracking_finalizer(ctl, pod)
             ctl.client.delete(POD, name, uid=pod["metadata"]["uid"])
             removed.add(name)
-        except ApiError:
+        except NotFound:
+            removed.add(name)  # already gone: not an error upstream
+        except ApiError as err:
             ctl.expectations.deletion_observed(key, name)
+            ctl.sync_errors.append(err)
     return removed
 
 
-def delete_active_pods(ctl: JobController, key: str, pods: list[Obj]) -> None:
-    """Delete keeping finalizers: the finished Job counts them as failed (deleteActivePods)."""
+def delete_active_pods(ctl: JobController, key: str, pods: list[Obj]) -> list[Obj]:
+    """Delete keeping finalizers: the finished Job counts them as failed (deleteActivePods). Returns the
+    pods deleted (or found gone)."""
+    deleted = []
     for pod in pods:
         try:
             ctl.client.delete(POD, pod["metadata"]["name"], uid=pod["metadata"]["uid"])
-        except ApiError:
+        except NotFound:
+            pass
+        except ApiError as err:
+            ctl.sync_errors.append(err)
             continue
+        deleted.append(pod)
+    return deleted
 
 
 def strip_tracking_finalizer(ctl: JobController, pod: Obj) -> bool:
