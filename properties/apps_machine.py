@@ -24,9 +24,7 @@ from kubeprops.scenario.ops import Operation
 from kubeprops.scenario.view import ClusterView
 
 from .machine import (
-    ALWAYS,
     MODEL_UNSETTLED,
-    PER_SYNC,
     DrivenMachine,
     PropertyViolation,
     target_seconds,
@@ -125,7 +123,6 @@ class AppsMachine(DrivenMachine):
         self.models = [apps_world.initial_state(INITIAL_NODES) for _ in POLICIES]
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.next_node = INITIAL_NODES
-        self.last_view: AppsClusterView | None = None
 
     def apply_to_model(self, op: Operation) -> None:
         release = self.config.release
@@ -144,20 +141,15 @@ class AppsMachine(DrivenMachine):
         if lag > 0:
             self.apply_to_model(AdvanceTime(lag))  # type: ignore[arg-type]
 
-    def on_state(self, view: ClusterView) -> None:
-        if self.config.check == PER_SYNC:
-            self.check_syncs()
-        if self.config.check != ALWAYS:
-            return
-        self.config.stats.states_checked += 1
-        current = apps_view(view)
+    def always_view(self, view: ClusterView) -> AppsClusterView:
+        return apps_view(view)
+
+    def always_violations(self, previous: object | None, current: object) -> list:
+        assert isinstance(current, AppsClusterView)
         found = check_always(current)
-        if self.last_view is not None:
-            found += check_transition(self.last_view, current)
-        self.last_view = current
-        if found:
-            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
-            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+        if isinstance(previous, AppsClusterView):
+            found += check_transition(previous, current)
+        return found
 
     def settle_model(self) -> str:
         cfg = self.config

@@ -36,8 +36,8 @@ from kubeprops.scenario.ops import Advance, Operation
 from kubeprops.scenario.view import ClusterView
 
 from .cronjob_strategies import DEADLINES, POLICIES, SCHEDULES, ZONES, cronjob_specs
-from .job import BatchMachine, _violations, batch_view
-from .machine import SETTLED, PropertyViolation, say, seeds
+from .job import BatchMachine, batch_view
+from .machine import SETTLED, PropertyViolation, say, seeds, violations
 from .shift import shift_view
 
 # the first (where shrinking heads) crosses a slot of every-5-minutes schedules; 1 s lands between syncs
@@ -133,7 +133,7 @@ class CronJobMachine(BatchMachine):
             return
         found = [v for v in check_batch_settled(view) if v.rule.startswith("cronjob/")]
         if found:
-            raise _violations(f"state at rest at t={view.now:g} violates", found)
+            raise violations(f"state at rest at t={view.now:g} violates", found)
         expected, actual = self.model_outcome(), self.target_outcome(view)
         if expected != actual:
             raise PropertyViolation(

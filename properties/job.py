@@ -36,23 +36,17 @@ from kubeprops.scenario.view import ClusterView
 
 from .job_strategies import job_specs
 from .machine import (
-    ALWAYS,
     MODEL_UNSETTLED,
-    PER_SYNC,
     DrivenMachine,
     PropertyViolation,
     seeds,
     target_seconds,
+    violations,
 )
 
 
 def batch_view(view: ClusterView) -> batch.BatchView:
     return batch.BatchView(view.now, view.jobs, view.cronjobs, view.job_pods)
-
-
-def _violations(header: str, found: list) -> PropertyViolation:
-    lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
-    return PropertyViolation(f"{header}:\n{lines}")
 
 
 class BatchMachine(DrivenMachine):
@@ -64,7 +58,6 @@ class BatchMachine(DrivenMachine):
     def __init__(self) -> None:
         super().__init__()
         self.model = batch_world.BatchState()
-        self.last_view: batch.BatchView | None = None
         self.after_advance = False
 
     # ------------------------------------------------------------------ plumbing
@@ -89,19 +82,15 @@ class BatchMachine(DrivenMachine):
     def to_batch_view(self, view: ClusterView) -> batch.BatchView:
         return batch_view(view)
 
-    def on_state(self, view: ClusterView) -> None:
-        if self.config.check == PER_SYNC:
-            self.check_syncs()
-        if self.config.check != ALWAYS:
-            return
-        self.config.stats.states_checked += 1
-        current = self.to_batch_view(view)
+    def always_view(self, view: ClusterView) -> batch.BatchView:
+        return self.to_batch_view(view)
+
+    def always_violations(self, previous: object | None, current: object) -> list:
+        assert isinstance(current, batch.BatchView)
         found = check_batch_always(current)
-        if self.last_view is not None:
-            found += check_batch_transition(self.last_view, current)
-        self.last_view = current
-        if found:
-            raise _violations(f"observed state at t={view.now:g} violates", found)
+        if isinstance(previous, batch.BatchView):
+            found += check_batch_transition(previous, current)
+        return found
 
 
 class JobMachine(BatchMachine):
@@ -119,7 +108,7 @@ class JobMachine(BatchMachine):
         view = batch_view(observed)
         found = check_batch_settled(view)
         if found:
-            raise _violations("settled state violates", found)
+            raise violations("settled state violates", found)
         expected = batch_world.outcome(self.model).jobs
         actual = tuple(batch_world.job_outcome(j) for j in view.jobs)
         if expected != actual:

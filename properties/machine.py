@@ -104,6 +104,12 @@ class PropertyViolation(AssertionError):
     """An observed state or a settled state contradicts the reference model."""
 
 
+def violations(header: str, found: list) -> PropertyViolation:
+    """One violation listing every rule broken, as `[rule] object: message` lines under `header`."""
+    lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
+    return PropertyViolation(f"{header}:\n{lines}")
+
+
 MODEL_UNSETTLED = "the model did not settle within the horizon"
 
 
@@ -133,6 +139,7 @@ class DrivenMachine(RuleBasedStateMachine):
         self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
         self.settled = False
         self.unknown = False
+        self.last_view: object | None = None  # the previous observed state, for transition invariants
 
     def start(self, seed: int) -> Adapter:
         cfg = self.config
@@ -193,7 +200,24 @@ class DrivenMachine(RuleBasedStateMachine):
         raise PropertyViolation(f"{describe(op)}: the model says {expected}, the target {observed}")
 
     def on_state(self, view: ClusterView) -> None:
-        """Called for every observed state: checks it (or the syncs that led to it) as `config.check` says."""
+        """Called for every observed state: checks the syncs that led to it, or its ALWAYS invariants."""
+        if self.config.check == PER_SYNC:
+            self.check_syncs()
+        if self.config.check != ALWAYS:
+            return
+        self.config.stats.states_checked += 1
+        current = self.always_view(view)
+        found = self.always_violations(self.last_view, current)
+        self.last_view = current
+        if found:
+            raise violations(f"observed state at t={view.now:g} violates", found)
+
+    def always_view(self, view: ClusterView) -> object:
+        """The view the machine's ALWAYS invariants read (the kind's own part of the state)."""
+        return view
+
+    def always_violations(self, previous: object | None, current: object) -> list:
+        """The model's ALWAYS invariants on `current`, and on the step from `previous` (None at first)."""
         raise NotImplementedError
 
     def check_syncs(self) -> None:
@@ -265,27 +289,18 @@ class WorkloadMachine(DrivenMachine):
         # a pod whose probe fails or that crashed: it differs from its peers in what no view shows
         self.marked_pods = False
         self.next_node = INITIAL_NODES
-        self.last_view: ClusterView | None = None
 
     # ------------------------------------------------------------------ plumbing
 
     def apply_to_model(self, op: Operation) -> None:
         self.model = world.apply(self.model, op, release=self.config.release)
 
-    def on_state(self, view: ClusterView) -> None:
-        """Checks ALWAYS invariants on every observed state, or the syncs that led to it."""
-        if self.config.check == PER_SYNC:
-            self.check_syncs()
-        if self.config.check != ALWAYS:
-            return
-        self.config.stats.states_checked += 1
-        found = check_always(view)
-        if self.last_view is not None:
-            found += check_transition(self.last_view, view)
-        self.last_view = view
-        if found:
-            lines = "\n".join(f"  [{v.rule}] {v.obj}: {v.message}" for v in found)
-            raise PropertyViolation(f"observed state at t={view.now:g} violates:\n{lines}")
+    def always_violations(self, previous: object | None, current: object) -> list:
+        assert isinstance(current, ClusterView)
+        found = check_always(current)
+        if isinstance(previous, ClusterView):
+            found += check_transition(previous, current)
+        return found
 
     def settle_model(self) -> str:
         cfg = self.config
