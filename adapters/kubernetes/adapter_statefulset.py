@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from kubeprops.adapters import kube_objects_statefulset as kos
+from kubeprops.adapters.statefulset_edits import StatefulSetEdits
 from kubeprops.scenario import apps_extra as apps
 from kubeprops.scenario.ops import POD_DELETE
 
@@ -23,7 +23,7 @@ from .manifests import Placement
 STATEFULSET = "StatefulSet"
 
 
-class StatefulSetOperations:
+class StatefulSetOperations(StatefulSetEdits):
     # provided by KubernetesAdapter
     api: Api
     namespace: str
@@ -31,37 +31,6 @@ class StatefulSetOperations:
     kubelet: VirtualKubelet
     _create: Callable[[str, Obj], None]
     _edit: Callable[[str, str, Callable[[Obj], None]], None]
-
-    def _apply_CreateStatefulSet(self, op: apps.CreateStatefulSet) -> None:
-        self._create(STATEFULSET, kos.statefulset_manifest(op.name, op.spec))
-
-    def _apply_ScaleStatefulSet(self, op: apps.ScaleStatefulSet) -> None:
-        self._edit(STATEFULSET, op.name, lambda spec: spec.update(replicas=op.replicas))
-
-    def _apply_SetStatefulSetUpdateStrategy(self, op: apps.SetStatefulSetUpdateStrategy) -> None:
-        strategy = kos.statefulset_strategy_manifest(op.strategy)
-        self._edit(STATEFULSET, op.name, lambda spec: spec.update(updateStrategy=strategy))
-
-    def _apply_SetPartition(self, op: apps.SetPartition) -> None:
-        def change(spec: Obj) -> None:
-            # as on the simulator: the block is created when absent, with the defaults the API gives it
-            strategy = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
-            block = strategy.setdefault("rollingUpdate", {"maxUnavailable": 1})
-            block["partition"] = op.partition
-
-        self._edit(STATEFULSET, op.name, change)
-
-    def _apply_SetOrdinalsStart(self, op: apps.SetOrdinalsStart) -> None:
-        self._edit(STATEFULSET, op.name, lambda spec: spec.update(ordinals={"start": op.start}))
-
-    def _apply_SetPodManagementPolicy(self, op: apps.SetPodManagementPolicy) -> None:
-        self._edit(STATEFULSET, op.name, lambda spec: spec.update(podManagementPolicy=op.policy))
-
-    def _apply_SetPVCRetentionPolicy(self, op: apps.SetPVCRetentionPolicy) -> None:
-        policy = kos.retention_manifest(op.policy)
-        self._edit(
-            STATEFULSET, op.name, lambda spec: spec.update(persistentVolumeClaimRetentionPolicy=policy)
-        )
 
     def _apply_StatefulPodAction(self, op: apps.StatefulPodAction) -> None:
         sts = self.api.get(STATEFULSET, self.namespace, op.name)
