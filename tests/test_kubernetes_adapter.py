@@ -225,6 +225,47 @@ def test_a_job_completes_and_another_fails_at_its_backoff_limit(factory):
         adapter.close()
 
 
+def wall_clock_second_between(adapter, low, high):
+    """Let real time pass until the second of the minute is in [low, high]: a CronJob's slots are whole
+    minutes of the wall clock."""
+    second = time.time() % 60
+    if not low <= second <= high:
+        adapter.advance((low - second) % 60)
+
+
+def test_cronjob_round_trip_a_job_per_minute_succeeds_and_suspend_stops_it(factory):
+    adapter = factory(RunContext(run_id="cron"), wait_for_namespace=False)
+    try:
+        job = batch.JobSpec(PodTemplate({"app": "tick"}, image="ticker:v1"), backoff_limit=0)
+        wall_clock_second_between(adapter, 5, 45)  # the next whole minute is the first slot
+        adapter.apply(batch.CreateCronJob("tick", batch.CronJobSpec("*/1 * * * *", job)))
+        view = adapter.observe()
+        assert abs(view.epoch + view.now - time.time()) < 1  # the model's Unix time is the wall clock
+        assert not view.jobs and view.cronjobs[0].status.last_schedule_time is None
+        slot = (int(view.epoch + view.now) // 60 + 1) * 60
+        adapter.advance(slot + 5 - time.time())
+        view = adapter.observe()
+        name = f"tick-{slot // 60}"  # minutes since the Unix epoch (cronjob_controllerv2.go getJobName)
+        assert [(j.name, j.owner, j.scheduled_time + view.epoch) for j in view.jobs] == [(name, "tick", slot)]
+        cron = view.cronjobs[0].status
+        assert (cron.active, cron.last_schedule_time + view.epoch) == ((name,), slot)
+        assert [p.job for p in view.job_pods] == [name]
+        assert {p.node for p in view.pods} <= {"node-0", "node-1", "node-2"}  # played by our kubelet
+        adapter.apply(batch.PodSucceeds(name))
+        view = adapter.observe()
+        assert view.jobs[0].status.finished.type == batch.COMPLETE
+        cron = view.cronjobs[0].status
+        assert cron.active == () and slot < cron.last_successful_time + view.epoch <= time.time()
+        adapter.apply(batch.SetSuspend(batch.CRONJOB, "tick", True))
+        wall_clock_second_between(adapter, 5, 45)
+        adapter.advance(60)  # a whole minute: one more slot passes, suspended
+        view = adapter.observe()
+        assert [j.name for j in view.jobs] == [name]
+        assert view.cronjobs[0].status.last_schedule_time + view.epoch == slot
+    finally:
+        adapter.close()
+
+
 def statefulset_ordinals(view):
     """The ordinals of the StatefulSet's live pods."""
     return sorted(int(p.name.rsplit("-", 1)[1]) for p in view.pods if not p.deleting)
@@ -403,6 +444,28 @@ def test_small_apps_and_job_conformance_runs(factory, controller):
     }
 
 
+def test_small_cronjob_conformance_run(factory):
+    # Real minutes pass: a time step waits for the CronJob's next slot when it comes within a minute (else
+    # 3 s), so 2 derandomized examples of 3 steps take a few minutes (see properties/cron_clock.py).
+    from kubeprops.properties import run_conformance
+
+    started = time.monotonic()
+    report = run_conformance(
+        functools.partial(factory, wait_for_namespace=False),
+        controllers=["cronjob"],
+        settings=settings(max_examples=2, stateful_step_count=3, database=None, derandomize=True),
+        run_id=f"cj{os.getpid()}",
+    )
+    print(f"cronjob conformance on the control plane: {time.monotonic() - started:.0f} s")
+    for r in report.results:
+        print(f"  {r.controller}/{r.property}: {r.verdict} {r.seconds:.0f}s {r.stats.examples} examples")
+    assert report.passed, report.text()
+    assert {r.property for r in report.results if r.verdict == "pass"} == {
+        "always-invariants",
+        "settles-to-model",
+    }
+
+
 def namespaces_named(factory, prefix):
     from kubeprops.adapters.kubernetes.client import Api, load_api_client
 
@@ -467,6 +530,9 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
         adapter.apply(apps.SetNodeLabels("node-0", {"zone": "a"}))
         adapter.apply(batch.CreateJob("once", batch.JobSpec(PodTemplate({"app": "work"}))))
         adapter.apply(batch.PodSucceeds("once", 0))
+        ticker = batch.JobSpec(PodTemplate({"app": "tick"}))
+        adapter.apply(batch.CreateCronJob("tick", batch.CronJobSpec("*/1 * * * *", ticker, suspend=True)))
+        adapter.apply(batch.SetSchedule("tick", "0 9 * * 1-5", "Asia/Tokyo"))
         db = apps.StatefulSetSpec(
             apps.AppsPodTemplate({"app": "db"}), replicas=2, volume_claim_templates=("data",)
         )
@@ -478,6 +544,7 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
         assert view.jobs[0].status.succeeded == 1
         assert view.statefulsets[0].status.ready_replicas == 2  # its claims bound by the adapter's volumes
         assert sorted(c.name for c in view.claims) == ["data-db-0", "data-db-1"]
+        assert [(c.spec.schedule, c.spec.time_zone) for c in view.cronjobs] == [("0 9 * * 1-5", "Asia/Tokyo")]
     finally:
         adapter.close()
     admin = functools.partial(

@@ -1,11 +1,16 @@
 """The Kubernetes adapter's pure DaemonSet / Job / node parts, without a cluster: Job pod exits, held
-deletions, node readiness, settledness of DaemonSets and Jobs, daemon pod targets, node taint edits."""
+deletions, node readiness, settledness of DaemonSets and Jobs, daemon pod targets, node taint edits,
+CronJob placement and status.active."""
 
+from kubeprops.adapters import kube_objects_cron as kc
 from kubeprops.adapters.kubernetes import pod_status as ps
 from kubeprops.adapters.kubernetes import settle
 from kubeprops.adapters.kubernetes.adapter_apps import oldest_daemon_pod, target_node
+from kubeprops.adapters.kubernetes.adapter_cronjob import cronjob_reason, inject_cronjob, strip_cronjob
 from kubeprops.adapters.kubernetes.kubelet import next_ready_condition
 from kubeprops.adapters.kubernetes.manifests import Placement
+from kubeprops.scenario import batch
+from kubeprops.scenario.spec import PodTemplate
 
 T = 1_800_000_000.0
 
@@ -196,3 +201,36 @@ def test_the_no_schedule_taint_that_follows_the_ready_condition_is_read_from_the
     }
     assert condition_taints(node) == CONDITION_TAINTS["Unknown"]
     assert condition_taints({"spec": {}}) == CONDITION_TAINTS["True"]
+
+
+def test_a_cronjobs_child_pods_are_placed_on_the_runs_nodes_and_the_view_strips_it_again():
+    p = Placement("kp-run", "kp-run-")
+    spec = batch.CronJobSpec(
+        "*/5 * * * *", batch.JobSpec(PodTemplate({"app": "tick"})), time_zone="Asia/Tokyo"
+    )
+    manifest = kc.cronjob_manifest("tick", spec)
+    injected = inject_cronjob(p, manifest)
+    pod_spec = injected["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    assert pod_spec["nodeSelector"] == {"kubeprops.io/run": "kp-run"}
+    assert pod_spec["tolerations"] == [p.toleration]
+    assert injected["metadata"]["labels"] == {"kubeprops.io/run": "kp-run"}
+    assert strip_cronjob(p, injected) == {**manifest, "metadata": {"name": "tick", "labels": {}}}
+
+
+def test_a_cronjob_is_busy_until_its_active_list_names_exactly_its_running_children():
+    def job(name, finished=None, owner="cj"):
+        conds = [{"type": finished, "status": "True"}] if finished else []
+        meta = {"name": name, "ownerReferences": [{"uid": owner, "kind": "CronJob", "name": "tick"}]}
+        return {"metadata": meta, "status": {"conditions": conds}}
+
+    def cronjob(*active):
+        return {
+            "metadata": {"name": "tick", "uid": "cj"},
+            "status": {"active": [{"name": n} for n in active]},
+        }
+
+    jobs = [job("tick-1", "Complete"), job("tick-2"), job("other", owner="x")]
+    assert cronjob_reason(cronjob("tick-2"), jobs) == ""
+    assert "running children ['tick-2']" in cronjob_reason(cronjob("tick-1", "tick-2"), jobs)
+    assert cronjob_reason(cronjob(), jobs)  # a new child not listed yet
+    assert cronjob_reason(cronjob(), [job("tick-3", "Failed")]) == ""

@@ -12,8 +12,9 @@ for a node that is missing (pkg/controller/podgc/gc_controller.go, gcCheckPeriod
 they go 40-60 s later, and only then are they replaced. `settle` waits for that.
 
 The operations live in mixins by kind: `adapter_workloads` (ReplicaSet, Deployment, pods, node join and
-leave), `adapter_apps` (DaemonSet, node edits), `adapter_statefulset`, `adapter_batch` (Job). Claims of
-StatefulSets are bound by the adapter's own provisioner (`volumes`), run by the kubelet stand-in's loop.
+leave), `adapter_apps` (DaemonSet, node edits), `adapter_statefulset`, `adapter_batch` (Job),
+`adapter_cronjob`. Claims of StatefulSets are bound by the adapter's own provisioner (`volumes`), run by
+the kubelet stand-in's loop.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from . import settle as st
 from . import views
 from .adapter_apps import AppsOperations
 from .adapter_batch import BatchOperations
+from .adapter_cronjob import CronJobOperations, cronjob_reason
 from .adapter_statefulset import StatefulSetOperations
 from .adapter_workloads import WorkloadOperations
 from .client import Api, Conflict, NotFound, Obj, load_api_client
@@ -51,6 +53,7 @@ CLOSE_TIMEOUT = 120.0
 INSTANT_TIMEOUT = 30.0  # seconds a DaemonSet / Job / node operation waits for the immediate reactions
 INSTANT_QUIET = 0.3  # ... and for how long nothing may change after them
 WORKLOAD_KINDS = (
+    "CronJob",
     "Deployment",
     "ReplicaSet",
     "DaemonSet",
@@ -60,7 +63,7 @@ WORKLOAD_KINDS = (
     "Pod",
     "PersistentVolumeClaim",
 )
-OWNER_KINDS = ("Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job")  # orphaned on close
+OWNER_KINDS = ("CronJob", "Deployment", "ReplicaSet", "DaemonSet", "StatefulSet", "Job")  # orphaned on close
 # Operations after which, as on the simulator, the adapter waits for what the controllers do at once.
 FINISH_INSTANT = (apps_extra.AppsOperation, batch.BatchOperation)
 
@@ -71,7 +74,9 @@ def run_name(ctx: RunContext) -> str:
     return f"kp-{raw[:40].strip('-')}-{uuid.uuid4().hex[:6]}"
 
 
-class KubernetesAdapter(WorkloadOperations, AppsOperations, StatefulSetOperations, BatchOperations):
+class KubernetesAdapter(
+    WorkloadOperations, AppsOperations, StatefulSetOperations, BatchOperations, CronJobOperations
+):
     def __init__(
         self,
         ctx: RunContext | None = None,
@@ -207,6 +212,7 @@ class KubernetesAdapter(WorkloadOperations, AppsOperations, StatefulSetOperation
 
     def _view(self, snapshot: dict[str, list[Obj]]) -> ClusterView:
         nodes = self.api.list("Node", selector=f"{RUN_LABEL}={self.run}")
+        # now = time.time() - t0 and epoch = t0: epoch + now is the wall-clock time of the view
         return views.cluster_view(snapshot, nodes, self.placement, time.time() - self.t0, self.epoch)
 
     def _schedulable(self, snapshot: dict[str, list[Obj]]) -> Callable[[Obj], bool]:
@@ -243,7 +249,7 @@ class KubernetesAdapter(WorkloadOperations, AppsOperations, StatefulSetOperation
             schedulable = self._schedulable(snapshot)
             busy = st.unsettled_reason(
                 snapshot, nodes, time.time(), self._kubelet_due, timers=False, schedulable=schedulable
-            )
+            ) or next(filter(None, (cronjob_reason(c, snapshot["Job"]) for c in snapshot["CronJob"])), "")
             if not busy and now - quiet_since >= INSTANT_QUIET:
                 return
             time.sleep(POLL / 2)

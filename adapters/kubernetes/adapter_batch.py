@@ -59,8 +59,9 @@ class BatchOperations:
         raise RuntimeError(f"Job {name}: 20 conflicting writes in a row")
 
     def _apply_SetSuspend(self, op: batch.SetSuspend) -> None:
-        if op.kind != batch.JOB:
-            raise TypeError(f"the kubernetes adapter does not run {op.kind} properties yet")
+        if op.kind == batch.CRONJOB:
+            self._suspend_cronjob(op)  # type: ignore[attr-defined]  # CronJobOperations, mixed in too
+            return
         self._edit_job(op.name, lambda spec: spec.update(suspend=op.suspend))
 
     def _apply_SetParallelism(self, op: batch.SetParallelism) -> None:

@@ -31,6 +31,7 @@ RESOURCES = {
     "StatefulSet": ("/apis/apps/v1", "statefulsets"),
     "ControllerRevision": ("/apis/apps/v1", "controllerrevisions"),
     "Job": ("/apis/batch/v1", "jobs"),
+    "CronJob": ("/apis/batch/v1", "cronjobs"),
     "Pod": ("/api/v1", "pods"),
     "PersistentVolumeClaim": ("/api/v1", "persistentvolumeclaims"),
     "PersistentVolume": ("/api/v1", "persistentvolumes"),

@@ -10,9 +10,11 @@ import attrs
 from kubeprops.adapters import kube_objects as ko
 from kubeprops.adapters import kube_objects_apps as koa
 from kubeprops.adapters import kube_objects_batch as kb
+from kubeprops.adapters import kube_objects_cron as kc
 from kubeprops.adapters import kube_objects_statefulset as kos
 from kubeprops.scenario.view import ClusterView
 
+from .adapter_cronjob import strip_cronjob
 from .client import Obj
 from .manifests import Placement
 
@@ -49,4 +51,8 @@ def cluster_view(
             kos.statefulset_view(p.strip_workload(o), epoch=epoch) for o in by_name(snapshot["StatefulSet"])
         ),
         claims=tuple(kos.claim_view(o) for o in by_name(snapshot["PersistentVolumeClaim"])),
+        cronjobs=tuple(
+            kc.cronjob_view(strip_cronjob(p, o), epoch=epoch) for o in by_name(snapshot["CronJob"])
+        ),
+        epoch=epoch.timestamp(),  # the Unix time of the views' zero: epoch + now is the wall clock
     )

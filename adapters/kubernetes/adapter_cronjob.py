@@ -1,0 +1,129 @@
+"""The Kubernetes adapter's CronJob operations (mixed into `KubernetesAdapter`).
+
+The CronJob's jobTemplate gets the run's placement (node selector, toleration), so its child Jobs' pods
+land on the run's virtual nodes and the kubelet stand-in plays them like any Job pod. CronJobs have no
+status.observedGeneration: a write returns once the controllers did what they do at once
+(`_finish_instant`), which includes the CronJob's status.active following its children (`cronjob_reason`).
+
+Time is the real clock: the CronJob controller fires on wall-clock minutes (its sync requeues at the next
+schedule time + 100 ms, cronjob_controllerv2.go nextScheduleTimeDuration), so a slot's Job appears a
+fraction of a second after the minute.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+
+from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.scenario import batch
+from kubeprops.scenario.errors import InvalidSpec
+
+from .client import Api, Conflict, Obj
+from .kubelet import RUN_LABEL
+from .manifests import Placement
+
+
+def inject_cronjob(p: Placement, manifest: Obj) -> Obj:
+    """The run label on the CronJob, the placement on its jobTemplate's pod template."""
+    out = copy.deepcopy(manifest)
+    out["metadata"].setdefault("labels", {})[RUN_LABEL] = p.run
+    job_spec = out["spec"]["jobTemplate"]["spec"]
+    job_spec["template"] = p.inject_template(job_spec["template"])
+    return out
+
+
+def strip_cronjob(p: Placement, obj: Obj) -> Obj:
+    """What `inject_cronjob` added, taken away again for the view."""
+    out = copy.deepcopy(obj)
+    out["metadata"]["labels"] = {
+        k: v for k, v in (out["metadata"].get("labels") or {}).items() if k != RUN_LABEL
+    }
+    job_spec = (out["spec"].get("jobTemplate") or {}).get("spec") or {}
+    if "template" in job_spec:
+        job_spec["template"] = p.strip_template(job_spec["template"])
+    return out
+
+
+def _finished(job: Obj) -> bool:
+    conds = (job.get("status") or {}).get("conditions") or ()
+    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True" for c in conds)
+
+
+def cronjob_reason(cronjob: Obj, jobs: list[Obj]) -> str:
+    """Why the CronJob's status does not follow its children yet ("" when it does): status.active lists
+    exactly its unfinished children (the controller's sync after a child's update writes that)."""
+    uid = cronjob["metadata"]["uid"]
+    children = [
+        j for j in jobs if any(r.get("uid") == uid for r in j["metadata"].get("ownerReferences") or ())
+    ]
+    running = sorted(
+        j["metadata"]["name"]
+        for j in children
+        if not _finished(j) and not j["metadata"].get("deletionTimestamp")
+    )
+    listed = sorted(r["name"] for r in (cronjob.get("status") or {}).get("active") or ())
+    if running != listed:
+        return f"CronJob {cronjob['metadata']['name']}: status.active {listed}, running children {running}"
+    return ""
+
+
+class CronJobOperations:
+    # provided by KubernetesAdapter
+    api: Api
+    namespace: str
+    placement: Placement
+    _finish_instant: Callable[[], None]
+
+    def _apply_CreateCronJob(self, op: batch.CreateCronJob) -> None:
+        manifest = inject_cronjob(self.placement, kc.cronjob_manifest(op.name, op.spec))
+        try:
+            self.api.create("CronJob", self.namespace, manifest)
+        except Conflict as err:
+            raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
+        self._finish_instant()
+
+    def _edit_cronjob(self, name: str, change: Callable[[Obj], None]) -> None:
+        for _ in range(20):
+            current = self.api.get("CronJob", self.namespace, name)
+            if current is None:
+                return
+            change(current["spec"])
+            try:
+                self.api.update("CronJob", self.namespace, current)
+            except Conflict:
+                continue  # the CronJob controller wrote status meanwhile
+            self._finish_instant()
+            return
+        raise RuntimeError(f"CronJob {name}: 20 conflicting writes in a row")
+
+    def _suspend_cronjob(self, op: batch.SetSuspend) -> None:
+        self._edit_cronjob(op.name, lambda spec: spec.update(suspend=op.suspend))
+
+    def _apply_SetSchedule(self, op: batch.SetSchedule) -> None:
+        def change(spec: Obj) -> None:
+            spec["schedule"] = op.schedule
+            spec.pop("timeZone", None)
+            if op.time_zone is not None:
+                spec["timeZone"] = op.time_zone
+
+        self._edit_cronjob(op.name, change)
+
+    def _apply_SetConcurrencyPolicy(self, op: batch.SetConcurrencyPolicy) -> None:
+        self._edit_cronjob(op.name, lambda spec: spec.update(concurrencyPolicy=op.policy))
+
+    def _apply_SetStartingDeadline(self, op: batch.SetStartingDeadline) -> None:
+        def change(spec: Obj) -> None:
+            spec.pop("startingDeadlineSeconds", None)
+            if op.seconds is not None:
+                spec["startingDeadlineSeconds"] = op.seconds
+
+        self._edit_cronjob(op.name, change)
+
+    def _apply_SetHistoryLimits(self, op: batch.SetHistoryLimits) -> None:
+        self._edit_cronjob(
+            op.name,
+            lambda spec: spec.update(
+                successfulJobsHistoryLimit=op.successful, failedJobsHistoryLimit=op.failed
+            ),
+        )
