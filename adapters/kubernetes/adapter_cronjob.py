@@ -16,6 +16,7 @@ import copy
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.adapters.cronjob_edits import CronJobEdits
 from kubeprops.scenario import batch
 from kubeprops.scenario.errors import InvalidSpec
 
@@ -68,7 +69,7 @@ def cronjob_reason(cronjob: Obj, jobs: list[Obj]) -> str:
     return ""
 
 
-class CronJobOperations:
+class CronJobOperations(CronJobEdits):
     # provided by KubernetesAdapter
     api: Api
     namespace: str
@@ -96,34 +97,3 @@ class CronJobOperations:
             self._finish_instant()
             return
         raise RuntimeError(f"CronJob {name}: 20 conflicting writes in a row")
-
-    def _suspend_cronjob(self, op: batch.SetSuspend) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(suspend=op.suspend))
-
-    def _apply_SetSchedule(self, op: batch.SetSchedule) -> None:
-        def change(spec: Obj) -> None:
-            spec["schedule"] = op.schedule
-            spec.pop("timeZone", None)
-            if op.time_zone is not None:
-                spec["timeZone"] = op.time_zone
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetConcurrencyPolicy(self, op: batch.SetConcurrencyPolicy) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(concurrencyPolicy=op.policy))
-
-    def _apply_SetStartingDeadline(self, op: batch.SetStartingDeadline) -> None:
-        def change(spec: Obj) -> None:
-            spec.pop("startingDeadlineSeconds", None)
-            if op.seconds is not None:
-                spec["startingDeadlineSeconds"] = op.seconds
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetHistoryLimits(self, op: batch.SetHistoryLimits) -> None:
-        self._edit_cronjob(
-            op.name,
-            lambda spec: spec.update(
-                successfulJobsHistoryLimit=op.successful, failedJobsHistoryLimit=op.failed
-            ),
-        )
