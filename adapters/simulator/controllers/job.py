@@ -154,7 +154,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
         return None
     now, ctl.sync_errors = ctl.clock.now, []
     satisfied = ctl.expectations.satisfied(key)
-    pods = [p for p in ctl.informer.list(POD) if controller_uid(p) == job["metadata"]["uid"]]
+    pods = ctl.informer.controlled_by(POD, job["metadata"]["uid"])
     status = clone(job.get("status") or {})
     if status.get("startTime") is None and not job["spec"].get("suspend"):
         status["startTime"] = format_time(now)
@@ -162,8 +162,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     record = backoff.new_backoff_record(
         ctl.backoff.get(key, (0, None)), tally.new_succeeded, tally.new_failed
     )
-    active = [p for p in pods if common.is_pod_active(p)]
-    terminating = sum(1 for p in pods if common.is_pod_terminating(p))
+    active, terminating = active_and_terminating(pods)
     finish = interim_condition(status) or failure_reason(job, status, tally, pods, active, now)
     requeue = deadline_requeue(job, status, now) if finish is None else None
     finish = finish or success_policy(job, tally)
@@ -221,6 +220,19 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     if ctl.sync_errors:
         raise ctl.sync_errors[0]  # syncJob returns manageJobErr after the status write
     return requeue
+
+
+def active_and_terminating(pods: list[Obj]) -> tuple[list[Obj], int]:
+    """IsPodActive and IsPodTerminating in one walk (a Job of many completions keeps every finished pod)."""
+    active, terminating = [], 0
+    for pod in pods:
+        if common.pod_phase(pod) in common.TERMINAL:
+            continue
+        if pod["metadata"].get("deletionTimestamp"):
+            terminating += 1
+        else:
+            active.append(pod)
+    return active, terminating
 
 
 def count_finished(ctl: JobController, key: str, job: Obj, pods: list[Obj], status: Obj) -> policies.Tally:
@@ -286,7 +298,8 @@ def failure_reason(
 ) -> tuple[bool, str, str] | None:
     """syncJob's failure checks in order: a FailJob rule, backoffLimit, the deadline, then the
     backoffLimitPerIndex ones (maxFailedIndexes, every index finished with one failed)."""
-    message = policies.fail_job_message(job, [p for p in pods if is_pod_failed(job, p)])
+    failed_pods = (p for p in pods if is_pod_failed(job, p))  # walked only with a podFailurePolicy
+    message = policies.fail_job_message(job, failed_pods)
     if message is not None:
         return (False, "PodFailurePolicy", message)
     reason = None
