@@ -243,6 +243,11 @@ CRONJOB_STEPS = (
     b.SetSuspend(b.CRONJOB, "tick", True),
     Advance(3 * 3600),
     b.SetSuspend(b.CRONJOB, "tick", False),
+    Advance(301),
+    b.DeleteCronJob("tick"),
+    Advance(600),
+    b.CreateCronJob("tick", b.CronJobSpec("*/10 * * * *", b.JobSpec(PodTemplate(labels={"app": "tick"})))),
+    Advance(601),
 )
 HAND_WRITTEN = {
     "statefulset": STATEFULSET_STEPS,
