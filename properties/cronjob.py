@@ -138,6 +138,7 @@ class CronJobMachine(BatchMachine):
             self.gone.update(self.seen)
             self.seen, self.deleted_at = [], self.model.now
         elif isinstance(op, batch.CreateCronJob) and self._cronjob() is None:
+            self.gone.update(self.seen)  # any the target showed while the deletion ran
             self.seen = []
 
     # ------------------------------------------------------------------ a real clock
@@ -204,7 +205,7 @@ class CronJobMachine(BatchMachine):
             raise violations(f"state at rest at t={view.now:g} violates", found)
         left = self.leftovers(view)
         if left:
-            raise PropertyViolation(f"after the CronJob's deletion at t={self.deleted_at:g} {left} remain")
+            raise PropertyViolation(f"after the CronJob's deletion at t={self.deleted_at:.1f} {left} remain")
         expected, actual = self.model_outcome(), self.target_outcome(view)
         if self.real_clock() and expected is not None and actual is not None:
             actual = _within_slack(expected, actual)
