@@ -101,7 +101,7 @@ def test_replay_refuses_steps_the_controller_does_not_take_before_creating_any_a
         ),
         (
             Scenario("cronjob", "always-invariants", (*CRONJOB_STEPS, SETTLE)),
-            "steps[8]: a cronjob never settles",
+            f"steps[{len(CRONJOB_STEPS)}]: a cronjob never settles",
         ),
         (
             Scenario("cronjob", "per-sync-decisions", CRONJOB_STEPS),
