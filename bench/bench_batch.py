@@ -1,12 +1,14 @@
 """How the simulator's batch controllers scale: a Job of many completions, and a CronJob over many days.
 
-    python bench/bench_batch.py [--completions 10000] [--parallelism 100] [--days 30] [--schedule '*/5 * * * *']
+    python bench/bench_batch.py [--completions 10000] [--parallelism 100] [--days 30]
+                                [--schedule '*/5 * * * *']
 
 Job: a NonIndexed Job of `completions` at `parallelism`; every virtual second the running pods all exit 0
 (one `PodSucceeds` each, the controller replacing them as it goes), until the Job is Complete. CronJob:
 `schedule` (Forbid) over `days` of virtual time; each slot's Job runs one pod that exits 0 a minute
 after the slot. Each case runs in a fresh process, so the peak resident memory printed (ru_maxrss) is its
-own. Printed: wall time, virtual time, what the end state shows (so a wrong run cannot pass as fast), peak RSS.
+own. Printed: wall time, virtual time, what the end state shows (so a wrong run cannot pass as fast), and
+the peak RSS.
 """
 
 from __future__ import annotations
@@ -118,7 +120,8 @@ def main() -> None:
         )
         print(
             f"job completions={r['completions']} parallelism={r['parallelism']}: {r['wall_s']:.1f} s wall, "
-            f"{r['waves']} waves, succeeded {r['succeeded']} complete={r['complete']} settled={r['settled']}  "
+            f"{r['waves']} waves, succeeded {r['succeeded']} complete={r['complete']} "
+            f"settled={r['settled']}  "
             f"virtual {r['virtual_s']:.0f} s  peak RSS {r['peak_rss_mib']:.0f} MiB",
             flush=True,
         )

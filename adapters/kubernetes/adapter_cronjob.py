@@ -1,5 +1,12 @@
 """The Kubernetes adapter's CronJob operations (mixed into `KubernetesAdapter`).
 
+Deleting a CronJob sends what `kubectl delete cronjob` sends, propagationPolicy Background (kubectl's
+--cascade default). That is also batch/v1's own default for a DELETE without options (DeleteDependents,
+pkg/registry/batch/cronjob/strategy.go DefaultGarbageCollectionPolicy; batch/v1beta1 orphaned), but said
+explicitly the request does not depend on the group version the client happens to use. The CronJob is gone
+at once; the garbage collector deletes its Jobs, then their pods, and the Job controller strips the
+tracking finalizer of those orphaned pods: `_finish_instant` waits for that (`settle.orphan_reason`).
+
 The CronJob's jobTemplate gets the run's placement (node selector, toleration), so its child Jobs' pods
 land on the run's virtual nodes and the kubelet stand-in plays them like any Job pod. CronJobs have no
 status.observedGeneration: a write returns once the controllers did what they do at once
@@ -82,6 +89,11 @@ class CronJobOperations(CronJobEdits):
             self.api.create("CronJob", self.namespace, manifest)
         except Conflict as err:
             raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
+        self._finish_instant()
+
+    def _apply_DeleteCronJob(self, op: batch.DeleteCronJob) -> None:
+        # a missing CronJob is a no-op, as on the model (the client ignores NotFound)
+        self.api.delete("CronJob", self.namespace, op.name, propagationPolicy="Background")
         self._finish_instant()
 
     def _edit_cronjob(self, name: str, change: Callable[[Obj], None]) -> None:

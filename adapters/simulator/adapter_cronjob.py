@@ -1,4 +1,4 @@
-"""The simulator adapter's CronJob operations: create and edit CronJobs, and their ClusterView field.
+"""The simulator adapter's CronJob operations: create, edit and delete CronJobs, and their ClusterView field.
 
 A mixin of `SimulatorAdapter` next to `BatchOperations` (which routes `SetSuspend` of a CronJob here).
 CronJobs have no status.observedGeneration either: `apply` runs the cluster to idle at the instant.
@@ -34,6 +34,12 @@ class CronJobOperations(CronJobEdits):
         edited = clone(current)
         change(edited["spec"])
         self.cluster.store.update(CRONJOB, edited)
+
+    def _apply_DeleteCronJob(self, op: batch.DeleteCronJob) -> None:
+        """A DELETE without options: the store removes the CronJob; the simulator's garbage collector then
+        deletes its Jobs (and their pods) as the GC would with batch/v1's default, background propagation."""
+        if self.cluster.store.get(CRONJOB, op.name) is not None:
+            self.cluster.store.delete(CRONJOB, op.name)
 
     def _cronjob_views(self) -> dict[str, tuple]:
         cronjobs = sorted(self.cluster.store.list(CRONJOB), key=lambda o: o["metadata"]["name"])
