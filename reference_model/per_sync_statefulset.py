@@ -54,6 +54,7 @@ from .invariants import PER_SYNC, Rule, Violation
 from .release import DEFAULT, Release
 
 REVISION, PVC_KIND, POD_KIND = "ControllerRevision", "PersistentVolumeClaim", "Pod"
+ALREADY_EXISTS = "AlreadyExists"
 BOUNDARY = 1e-6  # seconds: times round-trip through RFC3339Nano, and float sums differ below this
 
 
@@ -151,22 +152,13 @@ def _writes(record: SyncRecord, verb: str, kind: str) -> list[Write]:
 
 
 def _revision_names(record: SyncRecord, decision: statefulset_sync.StatefulSetDecision) -> dict[str, str]:
-    """The target's name for the revision the model creates in this sync, read as the model's name.
-
-    The target's name is the one it created, or, when its create found an equal revision already stored
-    (one its cache does not show yet), the name its pods and status then carry."""
-    # ref controller_history.go (CreateControllerRevision: AlreadyExists with an equal revision returns it)
+    """The target's name for the revision the model creates in this sync, read as the model's name: the
+    name it created, or tried to create and found already stored (its cache did not show it yet)."""
     written = decision.revisions.written
     known = {r.name for r in record.snapshot.controller_revisions}
     if written is None or written.name in known:
         return {}
-    names = [w.name for w in _writes(record, CREATE, REVISION)]
-    names += [_pod_revision(w.obj) for w in _writes(record, CREATE, POD_KIND)]
-    for w in _writes(record, UPDATE_STATUS, STATEFULSET):
-        if isinstance(w.obj, StatefulSetView):
-            names += [w.obj.status.current_revision, w.obj.status.update_revision]
-    unknown = [n for n in names if n and n not in known]
-    return {name: written.name for name in unknown}
+    return {w.name: written.name for w in _writes(record, CREATE, REVISION) if w.name not in known}
 
 
 def _pod_revision(pod: object) -> str:
@@ -178,18 +170,18 @@ def _pod_revision(pod: object) -> str:
 
 def _history(record: SyncRecord, j: _Judged) -> Iterator[Violation]:
     known = {r.name for r in record.snapshot.controller_revisions}
+    written = j.decision.revisions.written
     got = [
-        (w.verb, _revision_key(w.verb, w.obj, j.revision(w.name)))
+        # a create that found an equal revision already stored returns that one: the decision was made
+        # ref controller_history.go (CreateControllerRevision: AlreadyExists with an equal revision)
+        (w.verb, _revision_key(w.verb, written if w.error == ALREADY_EXISTS else w.obj, j.revision(w.name)))
         for w in record.writes
         if w.kind == REVISION and w.verb in (CREATE, UPDATE)
     ]
-    written = j.decision.revisions.written
     want = []
     if written is not None:
         verb = UPDATE if written.name in known else CREATE
         want = [(verb, _revision_key(verb, written, written.name))]
-        if verb == CREATE and not got and j.names:  # its create found the equal revision already stored
-            want = []
     if got != want:
         yield Violation(STS_HISTORY.id, j.obj, f"{j.at} wrote revisions {got}, the model {want}")
     deleted = sorted(w.name for w in _writes(record, DELETE, REVISION))
