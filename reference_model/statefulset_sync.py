@@ -12,9 +12,10 @@ The sync, in upstream's order:
    at the update revision;
 2. a set being deleted: status only;
 3. replicas in ascending index: a Failed/Succeeded pod is deleted and the pass stops (the replacement comes
-   on a later sync, once the old object is gone); a missing pod is created (not while a claim is stale) and
-   OrderedReady stops; a Pending pod gets its missing claims; OrderedReady stops at a terminating, not
-   Running+Ready or not Available pod; claim owners are fixed to the retention policy;
+   on a later sync, once the old object is gone); a missing pod is created (not while a claim is stale) with
+   its missing claims and the owners of its cached claims fixed, and OrderedReady stops; a Pending pod gets
+   its missing claims and owner fixes; OrderedReady stops at a terminating, not Running+Ready or not
+   Available pod; claim owners are fixed to the retention policy;
 4. claim owners of condemned pods fixed;
 5. condemned, highest ordinal first: OrderedReady waits while the target terminates and deletes it only when
    Running+Ready+Available or it is the first unavailable pod (one per sync); Parallel deletes every

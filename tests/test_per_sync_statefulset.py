@@ -18,9 +18,10 @@ from kubeprops.reference_model.per_sync_statefulset import (
     STS_HISTORY,
     STS_STATUS,
 )
+from kubeprops.reference_model.release import DEFAULT
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario.ops import POD_UNREADY
-from kubeprops.scenario.spec import PodBehavior
+from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE, UPDATE_STATUS, SyncRecord, Write
 from kubeprops.scenario.view import PENDING, RUNNING, ClusterView, OwnerRef, PodView
 
@@ -87,10 +88,7 @@ def status_write(rec: SyncRecord, **counts) -> Write:
 
 
 def decide(rec: SyncRecord) -> statefulset_sync.StatefulSetDecision:
-    snap = rec.snapshot
-    return statefulset_sync.sync(
-        snap.statefulsets[0], snap.controller_revisions, snap.pods, snap.claims, snap.now
-    )
+    return statefulset_sync.sync(*_inputs(rec))
 
 
 # ---------------------------------------------------------------- worked examples
@@ -148,6 +146,33 @@ def test_rolling_update_creates_the_revision_and_deletes_the_highest_outdated_po
     assert STS_HISTORY.id in rules(attrs.evolve(rec, writes=right[1:]))
     stale_count = status_write(rec, current_replicas=3, updated_replicas=0, update_revision=r2.name)
     assert rules(attrs.evolve(rec, writes=(*right[:2], stale_count))) == {STS_STATUS.id}
+
+
+def test_max_unavailable_counts_only_with_its_gate():
+    # MaxUnavailableStatefulSet is off in v1.35.4: one update deletion per sync whatever maxUnavailable says
+    r1 = revision(V1, 1)
+    r2 = revision(V2, 2)
+    strategy = a.StatefulSetUpdateStrategy(rolling_update=a.StatefulSetRollingUpdate(0, IntOrPercent(2)))
+    rec = record(statefulset(3, V2, update_strategy=strategy), [r1, r2], [pod(o, r1) for o in range(3)])
+    one = (Write(DELETE, "Pod", "web-2"), status_write(rec, current_replicas=2, updated_replicas=0,
+                                                       update_revision=r2.name))  # fmt: skip
+    two = (Write(DELETE, "Pod", "web-1"), *one)
+    assert check_sync(attrs.evolve(rec, writes=one)) == []
+    assert rules(attrs.evolve(rec, writes=two)) == {STS_DELETE.id, inv.STS_UPDATE_BUDGET.id}
+    gate = attrs.evolve(DEFAULT, max_unavailable_statefulset=True)
+    assert [d.name for d in statefulset_sync.sync(*_inputs(rec), release=gate).deletes] == ["web-2", "web-1"]
+    two_counted = (
+        *two[:2],
+        status_write(rec, current_replicas=1, updated_replicas=0, update_revision=r2.name),
+    )
+    assert check_sync(attrs.evolve(rec, writes=two_counted), release=gate) == []
+    too_few = {v.rule for v in check_sync(attrs.evolve(rec, writes=one), release=gate)}
+    assert too_few == {STS_DELETE.id, STS_STATUS.id}  # currentReplicas drops once per update deletion
+
+
+def _inputs(rec: SyncRecord) -> tuple:
+    snap = rec.snapshot
+    return snap.statefulsets[0], snap.controller_revisions, snap.pods, snap.claims, snap.now
 
 
 def test_partition_and_on_delete_keep_the_old_pods():
