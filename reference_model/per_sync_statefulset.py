@@ -63,7 +63,7 @@ def _rule(section: str, name: str, description: str) -> Rule:
 
 
 STS_CREATE = _rule(
-    "3.5", "statefulset-create", "creates exactly the pods (and revisions) the model's sync does"
+    "3.5", "statefulset-create", "creates exactly the pods (name, revision, image) the model's sync does"
 )
 STS_DELETE = _rule("3.5", "statefulset-delete", "deletes exactly the pods the model's sync deletes")
 STS_CLAIMS = _rule("3.8", "statefulset-claims", "creates the claims and sets claim owners as the model does")
