@@ -6,9 +6,9 @@ Every observed state is checked against the ALWAYS rules (identity, claim names,
 observedGeneration); ordering *between* pods is not, since a pod may fail or be deleted after its successor
 was created (upstream checks ordering per sync). A settled state must equal the model's: which ordinals exist
 at which revision number, which are Ready, which claims exist, the current / update revision numbers and the
-status counts. A set that waits forever (a pod that never turns Ready under OrderedReady, or a rolling update
-whose maxUnavailable budget is spent on pods that never become available) is a stall both sides must show the
-same way, never a violation.
+status counts. A set that waits forever (a pod that never turns Ready under OrderedReady, a rolling update
+whose maxUnavailable budget is spent on pods that never become available, or a sync stopped on a stale claim
+that no event wakes) is a stall both sides must show the same way, never a violation.
 
 Node Ready changes are not generated: the simulator's taint eviction removes pods from a NotReady node at
 once (no DefaultTolerationSeconds), while the model keeps them there (`apps_world` header); both are allowed
@@ -28,7 +28,7 @@ from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 
-from .apps_machine import AppsMachine
+from .apps_machine import AppsMachine, ModelPolicy
 from .machine import seeds
 
 MAX_NODES = 5
@@ -150,6 +150,13 @@ def _can_change_nodes(self: StatefulSetMachine) -> bool:
 class StatefulSetMachine(AppsMachine):
     kind = a.STATEFULSET
     name = "db"
+    # No DaemonSet here, so no Go map walk to vary; the race that matters is between the set's sync after a
+    # pod is gone and the garbage collector deleting that pod's claim: a sync that still sees the claim stops
+    # and waits for the next event (upstream's usual order), or the claim is gone first and the pod comes.
+    policies = (
+        ModelPolicy("claims collected after the sync"),
+        ModelPolicy("claims collected first", gc_after_sync=False),
+    )
 
     def summary(self, view: a.AppsClusterView) -> tuple[object, ...]:
         return summarize_statefulsets(view)
