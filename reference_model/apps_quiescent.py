@@ -104,14 +104,11 @@ def statefulset_outcome(state: world.AppsState, sts: StatefulSetView, release: R
     s = sts.status
     ok = converged(state, sts)
     blocked = ""
-    wait = next((w for w in state.stale_waits if w.set_uid == sts.uid), None)
-    if not ok and wait is not None and world._waiting(state, sts):
-        blocked = wait.pod
-    elif not ok:
+    if not ok:  # a set that waits after a stale claim would create the pod if it synced: it does not
         decision = statefulset_sync.sync(
             sts, state.revisions, state.pods, state.claims, state.now, release=release
         )
-        blocked = decision.blocked_on
+        blocked = world.stale_claim_stall(state, sts) or decision.blocked_on
     return StatefulSetOutcome(
         name=sts.name,
         pods=frozenset((sts_util.ordinal_of(p), numbers.get(sts_util.pod_revision(p), 0)) for p in pods),

@@ -371,10 +371,11 @@ def _set_pods(state: AppsState, sts: StatefulSetView) -> list[PodView]:
     return [p for p in state.pods if p.owner and p.owner.uid == sts.uid]
 
 
-def _waiting(state: AppsState, sts: StatefulSetView) -> bool:
-    """Whether `sts` waits after a stale claim, with no event for it since."""
+def stale_claim_stall(state: AppsState, sts: StatefulSetView) -> str:
+    """The pod `sts` did not create on a stale claim, if no event for the set came since ("" if none)."""
     wait = next((w for w in state.stale_waits if w.set_uid == sts.uid), None)
-    return wait is not None and pvc.still_waiting(wait, sts, _set_pods(state, sts), state.now)
+    waiting = wait is not None and pvc.still_waiting(wait, sts, _set_pods(state, sts), state.now)
+    return wait.pod if wait is not None and waiting else ""
 
 
 def _record_wait(state: AppsState, sts: StatefulSetView, read: list[PodView], stale: str) -> AppsState:
@@ -484,7 +485,7 @@ def _round(state: AppsState, release: Release, choose: Choose) -> AppsState:
     state = _kubelet_step(state)
     for sts in state.statefulsets:
         current = _find(state.statefulsets, sts.name)
-        if current is not None and not _waiting(state, current):
+        if current is not None and not stale_claim_stall(state, current):
             state = _sync_statefulset(state, current, release)
     for ds in state.daemonsets:
         current = _find(state.daemonsets, ds.name)
