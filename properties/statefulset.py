@@ -221,6 +221,25 @@ class StatefulSetMachine(AppsMachine):
             for ordinal in data.draw(ordinals, label="ordinals"):
                 self.do(a.StatefulPodAction(self.name, ordinal, action))
 
+    @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
+    @rule(data=st.data())
+    def scale_down_past_unready(self, data: st.DataObject) -> None:
+        # Targeted: two pods' readiness probes fail, then a scale-down condemns both. OrderedReady deletes
+        # from the highest ordinal, a healthy pod or the first unhealthy one only, and waits on any other for
+        # good; with whenScaled Delete a later scale-up then races the claims' garbage collection.
+        bound, sets = self._bound_ordinals(), self.adapter.observe().statefulsets
+        if len(bound) >= 2 and sets:
+            unready = data.draw(st.lists(st.sampled_from(bound), min_size=2, max_size=2, unique=True))
+            start = sets[0].spec.ordinals_start
+            replicas = data.draw(st.integers(0, max(min(unready) - start, 0)), label="replicas")
+            self.scale_down_past(unready, replicas)
+
+    def scale_down_past(self, unready: list[int], replicas: int) -> None:
+        for ordinal in unready:
+            self.do(a.StatefulPodAction(self.name, ordinal, POD_UNREADY))
+        self.do(a.ScaleStatefulSet(self.name, replicas))
+        self.settle_and_compare()
+
     @precondition(lambda self: len(self.nodes) < MAX_NODES and _can_change_nodes(self))
     @rule(zone=st.sampled_from([{}, {"zone": "a"}]), cordoned=st.booleans())
     def add_node(self, zone: dict[str, str], cordoned: bool) -> None:
