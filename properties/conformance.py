@@ -79,6 +79,10 @@ PROPERTIES = (
             "1.4",
             "2.4-2.8",
             "2.10",
+            "3.4",
+            "3.5",
+            "3.7",
+            "3.8",
             "4.2-4.5",
             "5.2",
             "5.4",
@@ -86,11 +90,12 @@ PROPERTIES = (
             "5.8",
             "10.1 PER-SYNC",
             "10.2 PER-SYNC",
+            "10.3 PER-SYNC",
             "10.5 PER-SYNC",
         ),
         requires=SYNC_TRACE,
         # the simulator records PER-SYNC snapshots for these controllers only
-        controllers=("replicaset", "deployment", "daemonset", "job"),
+        controllers=("replicaset", "deployment", "daemonset", "job", "statefulset"),
     ),
 )
 

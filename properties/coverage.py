@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import attrs
 
-from kubeprops.reference_model import apps_invariants, invariants, per_sync, per_sync_daemonset, per_sync_job
+from kubeprops.reference_model import (
+    apps_invariants,
+    invariants,
+    per_sync,
+    per_sync_daemonset,
+    per_sync_job,
+    per_sync_statefulset,
+)
 
 from .conformance import IMPLEMENTED, PROPERTIES
 
@@ -160,29 +167,29 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
         "pods run and turn Ready",
     ),
     _t("replicaset", "ReplicaSet, status sub-resource", "v1.22", (), API),
-    _t("statefulset", "StatefulSet, Burst Scaling", "v1.9", STATE, "podManagementPolicy Parallel"),
+    _t("statefulset", "StatefulSet, Burst Scaling", "v1.9", ALL, "podManagementPolicy Parallel"),
     _t(
         "statefulset",
         "StatefulSet, Scaling",
         "v1.9",
-        STATE,
+        ALL,
         "OrderedReady creation and reverse-ordered deletion, checked where unready pods stall them",
     ),
-    _t("statefulset", "StatefulSet, Recreate Failed Pod", "v1.9", STATE, "failed pods are recreated"),
+    _t("statefulset", "StatefulSet, Recreate Failed Pod", "v1.9", ALL, "failed pods are recreated"),
     _t("statefulset", "StatefulSet resource Replica scaling", "v1.16, v1.21", (), API),
     _t("statefulset", "StatefulSet, list, patch and delete a collection of StatefulSets", "v1.22", (), API),
     _t(
         "statefulset",
         "StatefulSet, Rolling Update with Partition",
         "v1.9",
-        STATE,
+        ALL,
         "partition and ordinals.start edits",
     ),
     _t(
         "statefulset",
         "StatefulSet, Rolling Update",
         "v1.9",
-        STATE,
+        ALL,
         "revisions, rollbacks, OnDelete; maxUnavailable is dropped: MaxUnavailableStatefulSet is beta but "
         "off by default in v1.35",
     ),
@@ -211,7 +218,8 @@ RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
             apps_invariants.STS_STATUS,
             apps_invariants.STS_OBSERVED_GENERATION,
             apps_invariants.OBSERVED_GENERATION_MONOTONIC,
-        )
+        ),
+        PER_SYNC_P: per_sync_statefulset.RULES,
     },
 }
 LEFT_OUT = invariants.LEFT_OUT

@@ -1,5 +1,6 @@
 """CronJob properties: timelines of schedule slots with jumps of time across many of them, suspend/resume,
-schedule, policy, deadline and history-limit edits, child Jobs' pods succeeding or failing at chosen moments.
+schedule, policy, deadline and history-limit edits, child Jobs' pods succeeding or failing at chosen moments,
+deleting the CronJob and creating it again under the same name.
 
 The machine shares `BatchMachine`'s plumbing with the Job machine. Times: the model runs on Unix time (its
 schedules and Job names are in it), the target's views on its own clock; `ClusterView.epoch` is the Unix
@@ -13,7 +14,11 @@ replaced Job is still there and running. `settled`: after every step both sides 
 the instant, so the CronJob rules of `check_batch_settled` hold (history limits, the active list equals
 the running children), and the CronJob's outcome equals the model's: every Job created so far (names =
 slots, in creation order, collected from every observed state), the remaining children and their terminal
-conditions, status.active, lastScheduleTime and lastSuccessfulTime.
+conditions, status.active, lastScheduleTime and lastSuccessfulTime. After a deletion (both sides then have
+no CronJob): no Job controlled by that name exists (the garbage collector took them; no new one for its
+slots), none of its Jobs' pods is still active, and once DELETED_POD_GRACE seconds have passed none is left
+at all (a running pod is stopped by the kubelet when time next passes). A CronJob created again under the
+name starts a new list of created Jobs (a new object: new uid, empty status).
 
 Timing: the model's note (batch_world) asks to keep children's finishes 2 s away from slot times, where
 upstream's 1 s pod-event batching races the CronJob sync; all generated schedules fire on whole minutes,
@@ -54,6 +59,7 @@ GAPS = (600, 3 * 3600, 86_400, 10 * 86_400)  # suspended: 2 to 2880 missed slots
 LONG_STEPS = (86_400, 3 * 86_400, 10 * 86_400)
 MANY_SLOTS = ("0 9 * * 1-5", "@daily", "30 */6 * * *")  # schedules for which days are a few slots
 REAL_TIME_SLACK = 3  # seconds a real lastSuccessfulTime may lie after the model's (module docstring)
+DELETED_POD_GRACE = 5  # seconds after a CronJob's deletion by which its Jobs' pods are gone (docstring)
 
 
 def _ms(t: float | None) -> float | None:
@@ -73,8 +79,10 @@ class CronOutcome:
 
 def edits(name: str = "tick") -> list[st.SearchStrategy[object]]:
     """Suspend/resume, schedule and time zone, concurrency policy, starting deadline, history limits (-1: the
-    API server must reject it, spec.successfulJobsHistoryLimit, on both sides)."""
+    API server must reject it, spec.successfulJobsHistoryLimit, on both sides), and the deletion: one user
+    step in six, so that a CronJob usually lives through several slots first."""
     return [
+        st.just(batch.DeleteCronJob(name)),
         st.builds(batch.SetSuspend, st.just(batch.CRONJOB), st.just(name), st.booleans()),
         st.builds(batch.SetSchedule, st.just(name), st.sampled_from(SCHEDULES), st.sampled_from(ZONES)),
         st.builds(batch.SetConcurrencyPolicy, st.just(name), st.sampled_from(POLICIES)),
@@ -92,6 +100,8 @@ class CronJobMachine(BatchMachine):
         super().__init__()
         self.epoch = 0.0
         self.seen: list[str] = []  # every child Job the target showed, in order of appearance
+        self.gone: set[str] = set()  # the children of deleted CronJobs of the name
+        self.deleted_at: float | None = None  # the model's time of the latest deletion
 
     def to_batch_view(self, view: ClusterView) -> batch.BatchView:
         return shift_view(batch_view(view), view.epoch)
@@ -111,6 +121,8 @@ class CronJobMachine(BatchMachine):
         return adapter
 
     def do(self, op: Operation) -> None:
+        if isinstance(op, batch.DeleteCronJob | batch.CreateCronJob) and op.name == self.name:
+            self.track_identity(op)
         if self.real_clock() and not isinstance(op, Advance):
             gap = into_window(self.target_time(), STEP_WINDOW)
             if gap:  # steps start away from whole minutes (module docstring)
@@ -118,6 +130,16 @@ class CronJobMachine(BatchMachine):
                 self.compare()
         super().do(op)
         self.compare()
+
+    def track_identity(self, op: batch.DeleteCronJob | batch.CreateCronJob) -> None:
+        """Here, not in the rules, so that a replayed scenario keeps the books too: a deletion makes the Jobs
+        seen so far ones that must go; a creation where the model has no CronJob starts a new object."""
+        if isinstance(op, batch.DeleteCronJob) and self._cronjob() is not None:
+            self.gone.update(self.seen)
+            self.seen, self.deleted_at = [], self.model.now
+        elif isinstance(op, batch.CreateCronJob) and self._cronjob() is None:
+            self.gone.update(self.seen)  # any the target showed while the deletion ran
+            self.seen = []
 
     # ------------------------------------------------------------------ a real clock
 
@@ -181,6 +203,9 @@ class CronJobMachine(BatchMachine):
         found = [v for v in check_batch_settled(view) if v.rule.startswith("cronjob/")]
         if found:
             raise violations(f"state at rest at t={view.now:g} violates", found)
+        left = self.leftovers(view)
+        if left:
+            raise PropertyViolation(f"after the CronJob's deletion at t={self.deleted_at:.1f} {left} remain")
         expected, actual = self.model_outcome(), self.target_outcome(view)
         if self.real_clock() and expected is not None and actual is not None:
             actual = _within_slack(expected, actual)
@@ -188,6 +213,15 @@ class CronJobMachine(BatchMachine):
             raise PropertyViolation(
                 f"the CronJob differs from the model:\n  model:  {expected}\n  target: {actual}"
             )
+
+    def leftovers(self, view: batch.BatchView) -> list[str]:
+        """What a deletion of the CronJob should have taken and the target still shows (module docstring)."""
+        if self.deleted_at is None:
+            return []
+        jobs = [f"Job {j.name}" for j in view.jobs_of(self.name)] if view.cronjob(self.name) is None else []
+        late = self.model.now >= self.deleted_at + DELETED_POD_GRACE
+        pods = [f"pod {p.name}" for p in view.pods if p.job in self.gone and (late or p.active)]
+        return jobs + pods
 
     # ------------------------------------------------------------------ helpers for the rules
 
@@ -241,8 +275,14 @@ class CronJobMachine(BatchMachine):
 
     @rule(op=st.one_of(edits()))
     def edit(self, op: object) -> None:
-        # one rule for every spec edit, so that time passing is as likely as editing
+        # one rule for every spec edit and the deletion, so that time passing is as likely as editing
         self.do(op)
+
+    @precondition(lambda self: self._cronjob() is None)
+    @rule(spec=cronjob_specs())
+    def recreate(self, spec: batch.CronJobSpec) -> None:
+        # after a deletion: a new CronJob of the same name
+        self.do(batch.CreateCronJob(self.name, spec))
 
 
 def _finished(job: batch.JobView) -> str | None:

@@ -78,3 +78,8 @@ def _(op: batch.SetStartingDeadline) -> str:
 @describe.register
 def _(op: batch.SetHistoryLimits) -> str:
     return f"set CronJob/{op.name} history limits {op.successful}/{op.failed}"
+
+
+@describe.register
+def _(op: batch.DeleteCronJob) -> str:
+    return f"delete CronJob/{op.name} (the garbage collector deletes its Jobs and their pods)"

@@ -35,7 +35,7 @@ from kubeprops.adapters.protocol import (
     RunContext,
     SyncTracing,
 )
-from kubeprops.reference_model import world
+from kubeprops.reference_model import world, world_operations
 from kubeprops.reference_model.invariants import check_always, check_transition
 from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.quiescent import diff, summarize
@@ -293,7 +293,7 @@ class WorkloadMachine(DrivenMachine):
     # ------------------------------------------------------------------ plumbing
 
     def apply_to_model(self, op: Operation) -> None:
-        self.model = world.apply(self.model, op, release=self.config.release)
+        self.model = world_operations.apply(self.model, op, release=self.config.release)
 
     def always_violations(self, previous: object | None, current: object) -> list:
         assert isinstance(current, ClusterView)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import Operation
 
-from . import world
+from . import world, world_operations
 from .deployment import sync as deployment_sync
 from .invariants import check_always
 from .quiescent import Summary, diff, summarize
@@ -51,7 +51,7 @@ def settled_state(
     state = world.initial_state(nodes)
     for op in ops:
         try:
-            state = world.apply(state, op, release=release)
+            state = world_operations.apply(state, op, release=release)
         except InvalidSpec:
             continue
     state, settled = world.settle(state, horizon=horizon, release=release)

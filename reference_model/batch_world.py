@@ -12,6 +12,11 @@ gone; a deleted Job disappears with its pods (background propagation, garbage co
 condition and reason, succeeded/failed, completed and failed indexes; per CronJob the Jobs it created
 (names = slots) and which of them were deleted by Replace or by the history limits.
 
+Deleting a CronJob (`DeleteCronJob`, background propagation: the batch/v1 default) removes it at once; the
+garbage collector then deletes every Job whose controller it was, and with each Job its pods, here at the
+same instant (upstream within the instant's work: the GC watches the deletion). A CronJob created again
+under that name is a new object: new uid, empty status, its own list of created Jobs.
+
 Not modelled: races between controllers (the Job controller's 1 s pod-event batch period and informer
 delays mean a CronJob may see a child Job as active for up to ~1 s after its last pod finished, so Forbid
 and Replace outcomes at a slot that coincides with a child finishing may differ upstream: properties should
@@ -38,6 +43,7 @@ from kubeprops.scenario.batch import (
     CreateJob,
     CronJobStatus,
     CronJobView,
+    DeleteCronJob,
     DeleteJobPod,
     JobPodView,
     JobStatus,
@@ -73,7 +79,7 @@ class DidNotSettle(RuntimeError):
 class Deletion:
     job: str
     at: float
-    reason: str  # "replace", "history", "ttl"
+    reason: str  # "replace", "history", "ttl", "gc" (its CronJob was deleted)
 
 
 @attrs.frozen
@@ -84,7 +90,7 @@ class BatchState:
     pods: tuple[JobPodView, ...] = ()
     backoff: tuple[tuple[str, BackoffRecord], ...] = ()
     wakeups: tuple[tuple[float, str, str], ...] = ()  # (time, kind, name) of requeues
-    created: tuple[tuple[str, str, float], ...] = ()  # (job, cronjob, creation time)
+    created: tuple[tuple[str, str, float], ...] = ()  # (job, uid of its cronjob, creation time)
     deleted: tuple[Deletion, ...] = ()
     serial: int = 0
 
@@ -182,6 +188,19 @@ class _World:
         if job.owner is not None:
             self.dirty.add((CRONJOB, job.owner))
 
+    def delete_cronjob(self, name: str) -> None:
+        """The CronJob goes; the garbage collector deletes its Jobs (controller ownerReference, background
+        propagation) and with them their pods. A requeue still pending for the name is dropped: upstream it
+        would only sync a later CronJob of that name, which its own requeues already do."""
+        # ref pkg/registry/batch/cronjob/strategy.go (DefaultGarbageCollectionPolicy: DeleteDependents),
+        # pkg/controller/garbagecollector/garbagecollector.go (attemptToDeleteItem: Background)
+        if self.cronjobs.pop(name, None) is None:
+            return
+        for job in sorted(j.name for j in self.jobs.values() if j.owner == name):
+            self.delete_job(job, "gc")
+        self.wakeups = {w for w in self.wakeups if (w[1], w[2]) != (CRONJOB, name)}
+        self.dirty.discard((CRONJOB, name))
+
     def apply_job_decision(self, job: JobView, decision: JobDecision) -> None:
         self.jobs[job.name] = attrs.evolve(job, status=decision.status)
         self.backoff[job.name] = decision.backoff
@@ -238,7 +257,7 @@ class _World:
             job, slot = decision.create
             spec = cj.spec.job_template
             self.jobs[job] = JobView(job, self.uid(), spec, JobStatus(), self.now, cj.name, slot)
-            self.created.append((job, cj.name, self.now))
+            self.created.append((job, cj.uid, self.now))
             self.dirty.add((JOB, job))
         for job in decision.delete_history:
             self.delete_job(job, "history")
@@ -364,6 +383,8 @@ def _apply(world: _World, op: object) -> None:
         _edit_cronjob(
             world, op.name, successful_jobs_history_limit=op.successful, failed_jobs_history_limit=op.failed
         )
+    elif isinstance(op, DeleteCronJob):
+        world.delete_cronjob(op.name)
     elif isinstance(op, PodSucceeds | PodFails | DeleteJobPod):
         _apply_pod_op(world, op)
     else:
@@ -489,7 +510,7 @@ def outcome(state: BatchState) -> BatchOutcome:
     """What upstream determines at quiescence, independent of pod names and timing."""
     crons = []
     for cj in state.cronjobs:
-        made = tuple(name for name, owner, _ in state.created if owner == cj.name)
+        made = tuple(name for name, owner, _ in state.created if owner == cj.uid)
         remaining = tuple(j.name for j in state.jobs if j.owner == cj.name)
         status = cj.status
         crons.append(

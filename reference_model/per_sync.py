@@ -1,9 +1,9 @@
 """PER-SYNC rules: could upstream have made exactly these writes from exactly this snapshot?
 
 For targets that record their syncs (`kubeprops.scenario.trace`), each completed ReplicaSet or Deployment
-sync (DaemonSets: `per_sync_daemonset`, Jobs: `per_sync_job`) is replayed through the model's own sync
-(`replicaset.sync`, `deployment.sync`) on the snapshot the controller read, at the time it ran, and its
-writes are judged against the decision:
+sync (DaemonSets: `per_sync_daemonset`, Jobs: `per_sync_job`, StatefulSets: `per_sync_statefulset`) is
+replayed through the model's own sync (`replicaset.sync`, `deployment.sync`) on the snapshot the controller
+read, at the time it ran, and its writes are judged against the decision:
 
 * ReplicaSet: exactly `create` pods created, or a deletion set the ranking allows (ties are free), and the
   status it wrote (or kept) equals the model's;
@@ -21,10 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from kubeprops.scenario.apps_extra import STATEFULSET
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE, UPDATE_STATUS, SyncRecord, Write
 from kubeprops.scenario.view import Condition, DeploymentStatus, ReplicaSetStatus, ReplicaSetView
 
-from . import deployment, per_sync_daemonset, per_sync_job, replicaset
+from . import deployment, per_sync_daemonset, per_sync_job, per_sync_statefulset, replicaset
 from .invariants import DEPLOYMENT, PER_SYNC, REPLICASET, Rule, Violation
 from .quiescent import render_key, template_key
 from .release import DEFAULT, Release
@@ -42,7 +43,12 @@ D_CLEANUP = _rule("2.10", "deployment-cleanup", "deletes exactly the ReplicaSets
 D_STATUS = _rule("2.8", "deployment-status", "the status written equals the one computed from the snapshot")
 
 RS_DEPLOYMENT_RULES: tuple[Rule, ...] = (RS_MANAGE, RS_STATUS, D_NEW_RS, D_SCALE, D_CLEANUP, D_STATUS)
-RULES: tuple[Rule, ...] = (*RS_DEPLOYMENT_RULES, *per_sync_daemonset.RULES, *per_sync_job.RULES)
+RULES: tuple[Rule, ...] = (
+    *RS_DEPLOYMENT_RULES,
+    *per_sync_daemonset.RULES,
+    *per_sync_job.RULES,
+    *per_sync_statefulset.OWN_RULES,
+)
 
 
 def check_sync(record: SyncRecord, *, release: Release = DEFAULT) -> list[Violation]:
@@ -57,6 +63,8 @@ def check_sync(record: SyncRecord, *, release: Release = DEFAULT) -> list[Violat
         return list(per_sync_daemonset.check_daemonset(record))
     if record.controller == per_sync_job.JOB:
         return list(per_sync_job.check_job(record))
+    if record.controller == STATEFULSET:
+        return list(per_sync_statefulset.check_statefulset(record, release=release))
     return []
 
 

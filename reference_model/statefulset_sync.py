@@ -13,9 +13,10 @@ The sync, in upstream's order:
 2. a set being deleted: status only;
 3. replicas in ascending index: a Failed/Succeeded pod is deleted and the pass stops (the replacement comes
    on a later sync, once the old object is gone); a missing pod is created (not while a claim is stale:
-   OrderedReady stops there, and `stale_claim` names it) and OrderedReady stops; a Pending pod gets its
-   missing claims; OrderedReady stops at a terminating, not Running+Ready or not Available pod; claim
-   owners are fixed to the retention policy;
+   OrderedReady stops there, and `stale_claim` names it) with its missing claims and the owners of its
+   cached claims fixed, and OrderedReady stops; a Pending pod gets its missing claims and owner fixes;
+   OrderedReady stops at a terminating, not Running+Ready or not Available pod; claim owners are fixed to
+   the retention policy;
 4. claim owners of condemned pods fixed;
 5. condemned, highest ordinal first: OrderedReady waits while the target terminates and deletes it only when
    Running+Ready+Available or it is the first unavailable pod (one per sync); Parallel deletes every
@@ -195,6 +196,20 @@ def _claim_writes(
     return tuple(writes)
 
 
+def _created_pod_claim_writes(ctx: _Ctx, name: str, ordinal: int) -> tuple[ClaimWrite, ...]:
+    """Owner fixes right after a pod is created, for claims already in the cache (the ones just created are
+    not, and carry their owners anyway). The new pod has no uid yet, so a claim naming any pod of this name
+    has a stale reference and is left to the garbage collector."""
+    # ref stateful_pod_control.go (CreateStatefulPod -> UpdatePodClaimForRetentionPolicy),
+    # stateful_set_utils.go (isClaimOwnerUpToDate: hasStaleOwnerRef(claim, pod) is "up to date")
+    stale = {
+        c
+        for c, claim in ctx.claims.items()
+        if any(o.kind == pvc.POD and o.name == name for o in claim.owners)
+    }
+    return tuple(w for w in _claim_writes(ctx, name, ordinal, "", condemned=False) if w.name not in stale)
+
+
 def _missing_claims(ctx: _Ctx, name: str, ordinal: int) -> tuple[ClaimWrite, ...]:
     # ref stateful_pod_control.go (createPersistentVolumeClaims): owners set before the create call
     want = pvc.desired_owners(ctx.sts.spec.persistent_volume_claim_retention_policy, condemned=False)
@@ -221,16 +236,23 @@ def _process_replica(ctx: _Ctx, slot: _Slot, acc: _Acc) -> tuple[_Acc, bool]:
             # no requeue either: see statefulset_pvc.StaleClaimWait
             return acc.add(blocked_on=slot.name, stale_claim=acc.stale_claim or slot.name), True
         create = PodCreate(slot.ordinal, slot.name, slot.revision)
-        acc = acc.add(creates=(create,), claims=_missing_claims(ctx, slot.name, slot.ordinal))
-        return acc, ctx.monotonic
-    if pod.phase == PENDING:
-        acc = acc.add(claims=_missing_claims(ctx, slot.name, slot.ordinal))
+        claims = _missing_claims(ctx, slot.name, slot.ordinal)
+        claims += _created_pod_claim_writes(ctx, slot.name, slot.ordinal)
+        return acc.add(creates=(create,), claims=claims), ctx.monotonic
+    owners_fixed = pod.phase == PENDING
+    if owners_fixed:
+        # ref stateful_pod_control.go (createMissingPersistentVolumeClaims): creates the missing claims and
+        # fixes the owners of the others (UpdatePodClaimForRetentionPolicy), even when the pass then waits
+        owners = _claim_writes(ctx, slot.name, slot.ordinal, pod.uid, condemned=False)
+        acc = acc.add(claims=_missing_claims(ctx, slot.name, slot.ordinal) + owners)
     if ctx.monotonic and (
         sts_util.is_terminating(pod)
         or not sts_util.is_running_and_ready(pod)
         or not sts_util.is_running_and_available(pod, ctx.sts.spec.min_ready_seconds, ctx.now)
     ):
         return acc.add(blocked_on=slot.name), True
+    if owners_fixed:
+        return acc, False
     return acc.add(claims=_claim_writes(ctx, slot.name, slot.ordinal, pod.uid, condemned=False)), False
 
 

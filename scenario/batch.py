@@ -308,6 +308,15 @@ class DeleteJobPod:
 
 
 @attrs.frozen
+class DeleteCronJob:
+    """`kubectl delete cronjob NAME`: the CronJob goes at once; the garbage collector then deletes its
+    Jobs (they carry a controller ownerReference), and with each Job its pods (background propagation).
+    Nothing happens when no CronJob has that name."""
+
+    name: str
+
+
+@attrs.frozen
 class SetSchedule:
     name: str
     schedule: str
@@ -345,6 +354,7 @@ BatchOperation = (
     | SetConcurrencyPolicy
     | SetStartingDeadline
     | SetHistoryLimits
+    | DeleteCronJob
 )
 
 

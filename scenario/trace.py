@@ -1,16 +1,16 @@
 """What one controller sync read and wrote, for targets that can show it (the PER-SYNC checks).
 
 A real cluster cannot show what a controller's cache held when it decided; an in-process target can. Such a
-target records, for every sync of a ReplicaSet, Deployment, DaemonSet or Job, the snapshot the controller read
-and the API writes it made; the reference model then says whether upstream could have made exactly those
-writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
+target records, for every sync of a ReplicaSet, Deployment, DaemonSet, Job or StatefulSet, the snapshot the
+controller read and the API writes it made; the reference model then says whether upstream could have made
+exactly those writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
 """
 
 from __future__ import annotations
 
 import attrs
 
-from .apps_extra import ControllerRevisionView, DaemonSetView
+from .apps_extra import ControllerRevisionView, DaemonSetView, PersistentVolumeClaimView, StatefulSetView
 from .batch import JobPodView, JobView
 from .view import ClusterView, DeploymentView, PodView, ReplicaSetView
 
@@ -34,6 +34,8 @@ class Write:
         | ControllerRevisionView
         | JobView
         | JobPodView
+        | StatefulSetView
+        | PersistentVolumeClaimView
         | None
     ) = None
     error: str = ""

@@ -55,6 +55,21 @@ def first_job_name():
     return _children([Advance(301)])
 
 
+def left_after_deleting_the_cronjob():
+    """Jobs and pods (by Job) still there a minute after the CronJob with a running child was deleted."""
+    sim = simulator()
+    try:
+        spec = b.CronJobSpec("*/5 * * * *", b.JobSpec(TEMPLATE, backoff_limit=0))
+        sim.apply(b.CreateCronJob("tick", spec))
+        sim.advance(301)
+        sim.apply(b.DeleteCronJob("tick"))
+        sim.advance(60)
+        view = sim.observe()
+        return [j.name for j in view.jobs], [p.job for p in view.job_pods]
+    finally:
+        sim.close()
+
+
 CRON_CASES = {
     "cron-forbid-ignored": (jobs_after_two_slots_under_forbid, 1, 2),
     # 03:00 (29453940) is the most recent of the three missed slots, 01:00 (29453820) the oldest
@@ -68,4 +83,12 @@ CRON_CASES = {
     "cron-replace-keeps-active-job": (jobs_after_two_slots_under_replace, 1, 2),
     # 2026-01-01T00:05Z: 29453765 minutes, 1767225900 seconds since 1970
     "cron-name-in-seconds": (first_job_name, ["tick-29453765"], ["tick-1767225900"]),
+    # the orphaned Job keeps running (no new slot Jobs: its CronJob is gone)
+    "cron-delete-orphans-jobs": (
+        left_after_deleting_the_cronjob,
+        ([], []),
+        (["tick-29453765"], ["tick-29453765"]),
+    ),
+    # the Job went, its pod stays held (deleting) by the tracking finalizer nobody removes
+    "cron-orphan-pod-keeps-finalizer": (left_after_deleting_the_cronjob, ([], []), ([], ["tick-29453765"])),
 }

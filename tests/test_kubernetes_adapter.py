@@ -266,6 +266,44 @@ def test_cronjob_round_trip_a_job_per_minute_succeeds_and_suspend_stops_it(facto
         adapter.close()
 
 
+def test_deleting_a_cronjob_takes_its_jobs_and_pods_and_a_recreated_one_starts_afresh(factory):
+    # Real minutes pass (about two and a half): one slot to get a running child, one for the new CronJob
+    adapter = factory(RunContext(run_id="crondel"), wait_for_namespace=False)
+    try:
+        job = batch.JobSpec(PodTemplate({"app": "tick"}, image="ticker:v1"), backoff_limit=0)
+        wall_clock_second_between(adapter, 5, 45)
+        adapter.apply(batch.CreateCronJob("tick", batch.CronJobSpec("*/1 * * * *", job)))
+        view = adapter.observe()
+        old_uid = view.cronjobs[0].uid
+        slot = (int(view.epoch + view.now) // 60 + 1) * 60
+        adapter.advance(slot + 5 - time.time())
+        view = adapter.observe()
+        name = f"tick-{slot // 60}"
+        assert [j.name for j in view.jobs] == [name] and [p.job for p in view.job_pods if p.active] == [name]
+        adapter.apply(batch.DeleteCronJob("tick"))  # returns once the garbage collector took the Job
+        view = adapter.observe()
+        assert view.cronjobs == () and view.jobs == ()
+        assert not [p.name for p in view.job_pods if p.active]  # its pod is at most terminating
+        assert adapter.settle(60).settled
+        assert adapter.observe().job_pods == ()  # and then gone: the Job controller let go of it
+        adapter.apply(batch.DeleteCronJob("tick"))  # a second delete: nothing there, no error
+        wall_clock_second_between(adapter, 5, 45)
+        adapter.apply(batch.CreateCronJob("tick", batch.CronJobSpec("*/1 * * * *", job)))
+        view = adapter.observe()
+        (cj,) = view.cronjobs
+        assert cj.uid != old_uid and cj.status == batch.CronJobStatus()  # a new object, fresh status
+        assert view.jobs == ()  # the deleted CronJob's Job is not back
+        slot = (int(view.epoch + view.now) // 60 + 1) * 60
+        adapter.advance(slot + 5 - time.time())
+        view = adapter.observe()
+        new = f"tick-{slot // 60}"
+        assert [(j.name, j.owner) for j in view.jobs] == [(new, "tick")]
+        assert view.cronjobs[0].status.active == (new,)
+        assert view.cronjobs[0].status.last_schedule_time + view.epoch == slot
+    finally:
+        adapter.close()
+
+
 def statefulset_ordinals(view):
     """The ordinals of the StatefulSet's live pods."""
     return sorted(int(p.name.rsplit("-", 1)[1]) for p in view.pods if not p.deleting)
@@ -545,6 +583,8 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
         assert view.statefulsets[0].status.ready_replicas == 2  # its claims bound by the adapter's volumes
         assert sorted(c.name for c in view.claims) == ["data-db-0", "data-db-1"]
         assert [(c.spec.schedule, c.spec.time_zone) for c in view.cronjobs] == [("0 9 * * 1-5", "Asia/Tokyo")]
+        adapter.apply(batch.DeleteCronJob("tick"))
+        assert adapter.observe().cronjobs == ()
     finally:
         adapter.close()
     admin = functools.partial(

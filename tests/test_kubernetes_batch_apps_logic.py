@@ -3,10 +3,16 @@ deletions, node readiness, settledness of DaemonSets and Jobs, daemon pod target
 CronJob placement and status.active."""
 
 from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.adapters.kube_objects_batch import JOB_TRACKING_FINALIZER
 from kubeprops.adapters.kubernetes import pod_status as ps
 from kubeprops.adapters.kubernetes import settle
 from kubeprops.adapters.kubernetes.adapter_apps import oldest_daemon_pod, target_node
-from kubeprops.adapters.kubernetes.adapter_cronjob import cronjob_reason, inject_cronjob, strip_cronjob
+from kubeprops.adapters.kubernetes.adapter_cronjob import (
+    CronJobOperations,
+    cronjob_reason,
+    inject_cronjob,
+    strip_cronjob,
+)
 from kubeprops.adapters.kubernetes.kubelet import next_ready_condition
 from kubeprops.adapters.kubernetes.manifests import Placement
 from kubeprops.scenario import batch
@@ -234,3 +240,70 @@ def test_a_cronjob_is_busy_until_its_active_list_names_exactly_its_running_child
     assert "running children ['tick-2']" in cronjob_reason(cronjob("tick-1", "tick-2"), jobs)
     assert cronjob_reason(cronjob(), jobs)  # a new child not listed yet
     assert cronjob_reason(cronjob(), [job("tick-3", "Failed")]) == ""
+
+
+# ---------------------------------------------------------------- a deleted owner's dependents
+
+
+def owned(kind, name, uid, owner_kind, owner_uid, **meta):
+    ref = {"kind": owner_kind, "name": "x", "uid": owner_uid, "controller": True, "blockOwnerDeletion": True}
+    return {"kind": kind, "metadata": {"name": name, "uid": uid, "ownerReferences": [ref], **meta}}
+
+
+def snapshot(**objs):
+    kinds = ("CronJob", "Job", "Pod", "ReplicaSet")
+    return {k: objs.get(k, []) for k in kinds}
+
+
+def test_a_deleted_cronjobs_job_and_pod_wait_for_the_garbage_collector():
+    cronjob = {"metadata": {"name": "tick", "uid": "cj"}}
+    child = owned("Job", "tick-1", "j1", "CronJob", "cj")
+    p = owned("Pod", "tick-1-a", "p1", "Job", "j1", finalizers=[JOB_TRACKING_FINALIZER])
+    assert settle.gc_reason(snapshot(CronJob=[cronjob], Job=[child], Pod=[p])) == ""
+    # the CronJob is gone: its Job is next, then (the Job gone) its pod
+    reason = settle.gc_reason(snapshot(Job=[child], Pod=[p]))
+    assert reason == "Job tick-1: its controller CronJob x is gone (waiting for the garbage collector)"
+    assert settle.gc_reason(snapshot(Pod=[p])).startswith("Pod tick-1-a: its controller Job x is gone")
+
+
+def test_an_orphaned_job_pod_waits_for_its_finalizer_to_go_then_only_for_its_grace_period():
+    p = owned("Pod", "tick-1-a", "p1", "Job", "j1", deletionTimestamp=ps.stamp(T), finalizers=[])
+    held = owned(
+        "Pod",
+        "tick-1-a",
+        "p1",
+        "Job",
+        "j1",
+        deletionTimestamp=ps.stamp(T),
+        finalizers=[JOB_TRACKING_FINALIZER],
+    )
+    assert "still holding the Job tracking finalizer" in settle.gc_reason(snapshot(Pod=[held]))
+    assert settle.gc_reason(snapshot(Pod=[p])) == ""  # deleted, no holder: the kubelet's grace period
+
+
+def test_an_owner_of_a_kind_the_snapshot_does_not_list_is_not_taken_for_gone():
+    p = owned("Pod", "p", "p1", "Node", "n1")
+    assert settle.gc_reason(snapshot(Pod=[p])) == ""
+    assert settle.gc_reason({"Pod": [owned("Pod", "p", "p1", "ReplicaSet", "rs")]}) == ""
+
+
+def test_a_namespace_with_dependents_of_a_deleted_owner_is_unsettled_even_without_timers():
+    child = owned("Job", "tick-1", "j1", "CronJob", "cj")
+    snap = {**snapshot(Job=[child]), "Deployment": [], "DaemonSet": [], "StatefulSet": []}
+    for timers in (True, False):
+        reason = settle.unsettled_reason(snap, {"n"}, T, lambda p: False, timers=timers)
+        assert reason.startswith("Job tick-1: its controller CronJob x is gone")
+
+
+def test_deleting_a_cronjob_sends_kubectls_background_propagation_then_waits_for_the_instant():
+    calls = []
+
+    class RecordingApi:
+        def delete(self, kind, namespace, name, **options):
+            calls.append((kind, namespace, name, options))
+
+    adapter = CronJobOperations()
+    adapter.api, adapter.namespace = RecordingApi(), "run-ns"
+    adapter._finish_instant = lambda: calls.append("finish instant")
+    adapter._apply_DeleteCronJob(batch.DeleteCronJob("tick"))
+    assert calls == [("CronJob", "run-ns", "tick", {"propagationPolicy": "Background"}), "finish instant"]

@@ -19,6 +19,7 @@ from kubeprops.scenario.batch import (
     CronJobSpec,
     CronJobStatus,
     CronJobView,
+    DeleteCronJob,
     JobSpec,
     JobStatus,
     JobView,
@@ -231,6 +232,51 @@ def test_replace_deletes_the_active_job_before_the_new_one():
     _state, crons = cron_outcome(CreateCronJob("r", spec), Advance(11 * MIN))
     assert crons["r"].created == ("r-5", "r-10") and crons["r"].replaced == ("r-5",)
     assert crons["r"].remaining == ("r-10",)
+
+
+def test_deleting_a_cronjob_deletes_its_jobs_and_their_pods():
+    # a-5 finished, a-10 running with its pod: both go with the CronJob (the garbage collector, background)
+    ops = (CreateCronJob("a", CronJobSpec("*/5 * * * *", JobSpec(T))), Advance(5 * MIN + 1))
+    ops += (PodSucceeds("a-5"), Advance(5 * MIN), DeleteCronJob("a"))
+    state = bw.run(ops)
+    assert state.cronjobs == () and state.jobs == () and state.pods == ()
+    assert sorted((d.job, d.reason, d.at) for d in state.deleted) == [("a-10", "gc", 601), ("a-5", "gc", 601)]
+    assert all(w[1:] != (CRONJOB, "a") for w in state.wakeups)  # no requeue left for its slots
+    later = bw.run([Advance(30 * MIN)], state)
+    assert later.jobs == () and later.created == state.created  # no new Job for its slots
+
+
+def test_deleting_a_missing_cronjob_changes_nothing():
+    state = bw.run([CreateCronJob("a", CronJobSpec("*/5 * * * *", JobSpec(T))), Advance(5 * MIN + 1)])
+    assert bw.run([DeleteCronJob("b")], state) == state
+
+
+def test_deleting_a_cronjob_leaves_other_jobs_alone():
+    ops = (
+        CreateCronJob("a", CronJobSpec("*/5 * * * *", JobSpec(T))),
+        CreateCronJob("b", CronJobSpec("*/5 * * * *", JobSpec(T))),
+        Advance(5 * MIN + 1),
+        DeleteCronJob("a"),
+    )
+    state, crons = cron_outcome(*ops)
+    assert [j.name for j in state.jobs] == ["b-5"] and {p.job for p in state.pods} == {"b-5"}
+    assert list(crons) == ["b"] and crons["b"].active == ("b-5",)
+
+
+def test_a_cronjob_recreated_under_the_same_name_is_a_new_object():
+    spec = CronJobSpec("*/5 * * * *", JobSpec(T))
+    state = bw.run([CreateCronJob("a", spec), Advance(11 * MIN), DeleteCronJob("a"), Advance(2 * MIN)])
+    old = bw.run([CreateCronJob("a", spec)]).cronjobs[0]
+    state = bw.run([CreateCronJob("a", spec)], state)
+    (cj,) = state.cronjobs
+    assert cj.uid != old.uid and cj.created == 13 * MIN
+    assert cj.status == CronJobStatus()  # fresh status: no lastScheduleTime, nothing active
+    state = bw.run([Advance(2 * MIN + 1)], state)
+    outcome = bw.outcome(state).cronjobs[0]
+    # its Jobs only (a-5 and a-10 were the deleted object's): the first slot after its creation
+    assert outcome.created == ("a-15",) and outcome.active == ("a-15",)
+    assert outcome.last_schedule_time == 15 * MIN
+    assert [j.name for j in state.jobs] == ["a-15"]
 
 
 def test_history_limits_at_quiescence():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from kubeprops.reference_model import DidNotSettle, settled_state, world
+from kubeprops.reference_model import DidNotSettle, settled_state, world, world_operations
 from kubeprops.reference_model.quiescent import diff, render_key, summarize, template_key
 from kubeprops.scenario import (
     DEPLOYMENT,
@@ -52,7 +52,7 @@ def update(image: str, ready_after: int | None = 0) -> UpdateTemplate:
 def run(*ops: object, nodes: int = 3) -> world.WorldState:
     state = world.initial_state(nodes)
     for op in ops:
-        state = world.apply(state, op)
+        state = world_operations.apply(state, op)
     state, settled = world.settle(state)
     assert settled
     return state
@@ -84,10 +84,10 @@ def test_create_settles_to_one_replicaset_all_available():
 
 
 def test_pods_spread_over_nodes_and_turn_ready_after_the_delay():
-    state = world.apply(world.initial_state(), create(replicas=4, ready_after=5))
+    state = world_operations.apply(world.initial_state(), create(replicas=4, ready_after=5))
     assert sorted(p.node for p in state.pods) == ["node-0", "node-0", "node-1", "node-2"]
     assert all(p.phase == "Running" and not p.ready for p in state.pods)
-    state = world.apply(state, Advance(5))
+    state = world_operations.apply(state, Advance(5))
     assert all(p.ready and p.ready_since == 5.0 for p in state.pods)
 
 
@@ -99,8 +99,8 @@ def test_template_update_settles_to_new_replicaset_and_old_at_zero():
 
 
 def test_rollout_never_exceeds_surge_or_drops_below_min_available():
-    state = world.apply(world.initial_state(), create(replicas=4, ready_after=3))
-    state = world.apply(world.apply(state, Advance(3)), update("app:v2", 3))
+    state = world_operations.apply(world.initial_state(), create(replicas=4, ready_after=3))
+    state = world_operations.apply(world_operations.apply(state, Advance(3)), update("app:v2", 3))
     while (at := world.next_event(state)) is not None and at < 100:
         state = world.advance(state, at - state.now)
         active = [p for p in state.pods if p.active]
@@ -140,7 +140,7 @@ def test_rollback_reuses_the_old_replicaset_with_a_new_revision():
 
 def test_rollback_to_a_missing_revision_is_a_no_op():
     before = run(create(replicas=2), update("app:v2"))
-    assert world.apply(before, Rollback("web", to_revision=7)) == before
+    assert world_operations.apply(before, Rollback("web", to_revision=7)) == before
 
 
 def test_paused_deployment_creates_no_replicaset_until_resumed():
@@ -154,11 +154,11 @@ def test_paused_deployment_creates_no_replicaset_until_resumed():
 
 def test_recreate_waits_for_old_pods_to_terminate():
     recreate = DeploymentStrategy(type=RECREATE)
-    state = world.apply(world.initial_state(), create(replicas=3, strategy=recreate))
-    state = world.apply(state, update("app:v2"))
+    state = world_operations.apply(world.initial_state(), create(replicas=3, strategy=recreate))
+    state = world_operations.apply(state, update("app:v2"))
     assert {rs.template.image for rs in state.replicasets} == {"app:v1"}  # old pods still terminating
     assert all(p.deleting for p in state.pods)
-    state = world.apply(state, Advance(1))
+    state = world_operations.apply(state, Advance(1))
     assert rs_sizes(state) == {"app:v1": (0, 0, 1), "app:v2": (3, 3, 2)}
 
 
@@ -171,7 +171,7 @@ def test_scale_up_and_down_settles():
 def test_invalid_operation_raises_and_leaves_state_unchanged():
     state = run(create(replicas=2))
     with pytest.raises(InvalidSpec) as err:
-        world.apply(state, Scale(DEPLOYMENT, "web", -1))
+        world_operations.apply(state, Scale(DEPLOYMENT, "web", -1))
     assert err.value.field == "spec.replicas"
 
 
@@ -198,7 +198,7 @@ def test_node_leave_replaces_its_pods():
 
 def test_unschedulable_pods_wait_for_a_matching_node():
     op = CreateDeployment("web", DeploymentSpec(template=template(zone="a"), replicas=2))
-    state = world.apply(world.initial_state(), op)
+    state = world_operations.apply(world.initial_state(), op)
     assert all(p.phase == "Pending" and not p.node for p in state.pods)
     state = run_from(state, NodeJoin("node-9", labels={"zone": "a"}))
     assert all(p.node == "node-9" and p.ready for p in state.pods)
@@ -225,15 +225,15 @@ def test_bare_replicaset_summary():
 
 
 def test_min_ready_seconds_makes_pods_available_later():
-    state = world.apply(world.initial_state(), create(replicas=2, min_ready_seconds=10))
-    state = world.apply(state, Advance(10))
+    state = world_operations.apply(world.initial_state(), create(replicas=2, min_ready_seconds=10))
+    state = world_operations.apply(state, Advance(10))
     assert state.replicasets[0].status.available_replicas == 0
-    state = world.apply(state, Advance(1))  # re-sync at Ready + minReadySeconds + 1
+    state = world_operations.apply(state, Advance(1))  # re-sync at Ready + minReadySeconds + 1
     assert state.replicasets[0].status.available_replicas == 2
 
 
 def test_settle_reports_work_past_the_horizon():
-    state = world.apply(world.initial_state(), create(replicas=1, ready_after=5000))
+    state = world_operations.apply(world.initial_state(), create(replicas=1, ready_after=5000))
     assert world.settle(state, horizon=100)[1] is False
     with pytest.raises(DidNotSettle):
         settled_state([create(replicas=1, ready_after=5000)], horizon=100)
@@ -261,7 +261,7 @@ def test_diff_reads_like_a_report():
 
 def run_from(state: world.WorldState, *ops: object) -> world.WorldState:
     for op in ops:
-        state = world.apply(state, op)
+        state = world_operations.apply(state, op)
     state, settled = world.settle(state)
     assert settled
     return state
@@ -283,7 +283,7 @@ def test_deployment_revision_follows_the_new_replicaset_after_history_cleanup():
     ]
     state = world.initial_state()
     for op in ops:
-        state = world.apply(state, op)
+        state = world_operations.apply(state, op)
     state, settled = world.settle(state)
     assert settled
     (deployment,) = world.view(state).deployments
@@ -334,9 +334,9 @@ def test_the_alternative_follows_the_model_rules_through_pause_and_resume():
     # branches differ while paused; after resuming, the racing branch times out too and the two meet.
     recreate = DeploymentStrategy(type=RECREATE)
     state = run(create(replicas=2, strategy=recreate, progress_deadline_seconds=30), update("app:v2", None))
-    state, _ = world.settle(world.apply(state, SetPaused("web", True)))
+    state, _ = world.settle(world_operations.apply(state, SetPaused("web", True)))
     (d,) = world.expected_summary(state).deployments
     assert d.progressing == PROGRESSING_TIMED_OUT
     assert d.progressing_also == (("Progressing", "Unknown", "DeploymentPaused"),)
-    state, settled = world.settle(world.apply(state, SetPaused("web", False)))
+    state, settled = world.settle(world_operations.apply(state, SetPaused("web", False)))
     assert settled and state.alternatives == ()

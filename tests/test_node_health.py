@@ -12,7 +12,7 @@ from sim_builders import replicaset, simulator, template
 
 from kubeprops.adapters.simulator.admission import default_toleration_seconds
 from kubeprops.adapters.simulator.node_lifecycle import min_toleration_seconds, used_tolerations
-from kubeprops.reference_model import world
+from kubeprops.reference_model import world, world_operations
 from kubeprops.reference_model.quiescent import diff, summarize
 from kubeprops.scenario import REPLICASET, Advance, CreateReplicaSet, PodAction, Scale
 from kubeprops.scenario.apps_extra import SetNodeReady
@@ -30,7 +30,7 @@ def on_both(*ops: object) -> tuple[ClusterView, ClusterView]:
     state = world.initial_state(3)
     sim = simulator()
     for op in ops:
-        state = world.apply(state, op)
+        state = world_operations.apply(state, op)
         if isinstance(op, Advance):
             sim.advance(op.seconds)
         else:
@@ -171,7 +171,7 @@ def test_settled_after_node_loss_matches():
     model = world.initial_state(3)
     sim = simulator()
     for op in (create(4), SetNodeReady("node-2", "Unknown")):
-        model = world.apply(model, op)
+        model = world_operations.apply(model, op)
         sim.apply(op)
     model, settled = world.settle(model)
     assert settled and sim.settle(3600).settled

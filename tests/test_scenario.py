@@ -12,7 +12,7 @@ from kubeprops.scenario import DeploymentSpec, DeploymentStrategy, IntOrPercent,
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario import batch as b
 from kubeprops.scenario.files import CHOICES, SETTLE, Scenario, ScenarioError, dump, load, operation_classes
-from kubeprops.scenario.ops import Operation
+from kubeprops.scenario.ops import Advance, Operation
 from kubeprops.scenario.spec import RECREATE, Labels, RollingUpdate
 
 
@@ -121,7 +121,7 @@ MACHINE_OPERATIONS = st.one_of(
     _node_op(daemonset.node_changes),
     st.builds(b.CreateJob, st.just("work"), job_strategies.job_specs()),
     st.builds(b.CreateCronJob, st.just("tick"), cronjob_specs()),
-    st.one_of(cronjob.edits()),
+    st.one_of(cronjob.edits()),  # with DeleteCronJob
 )
 EVERY_OPERATION = st.one_of([instances(cls) for cls in operation_classes().values()])
 
@@ -143,9 +143,22 @@ def test_every_operation_kind_round_trips(steps):
 def test_operations_are_looked_up_by_unique_class_names():
     # a file names an operation by its class: two kinds with one name would load as the wrong one
     assert len(operation_classes()) == len(typing.get_args(Operation))
-    assert {"CreateStatefulSet", "DaemonPodAction", "AdvanceTime", "CreateCronJob", "PodFails"} <= set(
-        operation_classes()
-    )
+    assert {
+        "CreateStatefulSet",
+        "DaemonPodAction",
+        "AdvanceTime",
+        "CreateCronJob",
+        "DeleteCronJob",
+        "PodFails",
+    } <= set(operation_classes())
+
+
+def test_a_cronjob_deletion_reads_back_from_its_file():
+    job = b.JobSpec(PodTemplate(labels={"app": "tick"}), backoff_limit=0)
+    steps = (b.DeleteCronJob("tick"), Advance(60), b.CreateCronJob("tick", b.CronJobSpec("@hourly", job)))
+    text = dump(Scenario("cronjob", "settles-to-model", steps))
+    assert "- DeleteCronJob:\n    name: tick\n" in text
+    assert load(text).steps == steps
 
 
 # Every controller's operations in one file (whichever controller: loading does not look at it)

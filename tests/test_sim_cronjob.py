@@ -7,9 +7,11 @@ slot at virtual time t is `tick-<29453760 + t // 60>`.
 import pytest
 from sim_builders import simulator
 
+from kubeprops.adapters.kube_objects import SIM_EPOCH
 from kubeprops.adapters.kube_objects_cron import cronjob_manifest, cronjob_spec_from_manifest
 from kubeprops.adapters.simulator.controllers import cronjob_schedule as cron
 from kubeprops.adapters.simulator.controllers import cronjob_util as util
+from kubeprops.reference_model import batch_world as bw
 from kubeprops.scenario import batch as b
 from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.ops import Advance
@@ -100,6 +102,65 @@ def test_replace_deletes_the_active_job_before_creating_the_next(run):
     r = run(concurrency_policy=b.REPLACE)(Advance(10 * 60 + 1))
     assert r.jobs == [name(600)] and r.status.active == (name(600),)
     assert not any(p.job == name(300) and p.active for p in r.sim.observe().job_pods)
+
+
+def test_replaced_jobs_pods_are_gone_once_time_passes(run):
+    # the replaced Job's pod is orphaned: the Job controller strips its tracking finalizer (syncOrphanPod)
+    r = run(concurrency_policy=b.REPLACE)(Advance(10 * 60 + 1), Advance(1))
+    assert [p.job for p in r.sim.observe().job_pods] == [name(600)]
+
+
+# ---------------------------------------------------------------- deleting the CronJob
+
+
+def test_deleting_the_cronjob_deletes_its_jobs_at_once_and_their_pods_when_time_passes(run):
+    r = run()(Advance(301), b.PodSucceeds(name(300)), Advance(300))
+    store = r.sim.cluster.store
+    running = next(p for p in store.list("Pod") if p["status"]["phase"] == "Running")
+    r(b.DeleteCronJob("tick"))
+    view = r.sim.observe()
+    assert view.cronjobs == () and view.jobs == ()  # the garbage collector, within the instant
+    # the succeeded pod went with its Job; the running one is terminating, without the tracking finalizer
+    assert [(p.name, p.deleting) for p in view.pods] == [(running["metadata"]["name"], True)]
+    assert not store.get("Pod", running["metadata"]["name"])["metadata"].get("finalizers")
+    assert r(Advance(1)).sim.observe().pods == ()  # the kubelet stopped it
+
+
+def test_no_job_for_the_deleted_cronjobs_slots(run):
+    r = run()(Advance(301), b.DeleteCronJob("tick"), Advance(3 * HOUR))
+    view = r.sim.observe()
+    assert view.jobs == () and view.pods == () and view.cronjobs == ()
+
+
+def test_deleting_a_missing_cronjob_is_a_no_op(run):
+    r = run()(Advance(301))
+    before = r.sim.observe()
+    r(b.DeleteCronJob("other"))
+    assert r.sim.observe().jobs == before.jobs and r.sim.observe().cronjobs == before.cronjobs
+
+
+def test_a_recreated_cronjob_is_a_new_object_and_agrees_with_the_model(run):
+    # simulator and model side by side on Unix time (the simulator's zero is SIM_EPOCH)
+    ops = (
+        Advance(601),
+        b.PodSucceeds(name(300)),
+        b.DeleteCronJob("tick"),
+        Advance(60),
+        b.CreateCronJob("tick", spec("*/10 * * * *")),
+        Advance(1200),
+    )
+    r = run()
+    old_uid = r.sim.observe().cronjobs[0].uid
+    r(*ops)
+    model = bw.run(ops, bw.run([b.CreateCronJob("tick", spec())], bw.BatchState(now=SIM_EPOCH.timestamp())))
+    (cj,) = r.sim.observe().cronjobs
+    (expected,) = bw.outcome(model).cronjobs
+    assert cj.uid != old_uid
+    assert r.jobs == list(expected.remaining) == [name(1200), name(1800)]
+    assert cj.status.active == expected.active
+    assert cj.status.last_schedule_time + SIM_EPOCH.timestamp() == expected.last_schedule_time
+    assert cj.status.last_successful_time is None and expected.last_successful_time is None
+    assert {p.job for p in r.sim.observe().job_pods} == {j.name for j in model.jobs}
 
 
 def test_after_a_suspended_gap_only_the_most_recent_slot_runs(run):

@@ -1,5 +1,12 @@
 """The Kubernetes adapter's CronJob operations (mixed into `KubernetesAdapter`).
 
+Deleting a CronJob sends what `kubectl delete cronjob` sends, propagationPolicy Background (kubectl's
+--cascade default). That is also batch/v1's own default for a DELETE without options (DeleteDependents,
+pkg/registry/batch/cronjob/strategy.go DefaultGarbageCollectionPolicy; batch/v1beta1 orphaned), but said
+explicitly the request does not depend on the group version the client happens to use. The CronJob is gone
+at once; the garbage collector deletes its Jobs, then their pods, and the Job controller strips the
+tracking finalizer of those orphaned pods: `_finish_instant` waits for that (`settle.orphan_reason`).
+
 The CronJob's jobTemplate gets the run's placement (node selector, toleration), so its child Jobs' pods
 land on the run's virtual nodes and the kubelet stand-in plays them like any Job pod. CronJobs have no
 status.observedGeneration: a write returns once the controllers did what they do at once
@@ -16,6 +23,7 @@ import copy
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.adapters.cronjob_edits import CronJobEdits
 from kubeprops.scenario import batch
 from kubeprops.scenario.errors import InvalidSpec
 
@@ -68,7 +76,7 @@ def cronjob_reason(cronjob: Obj, jobs: list[Obj]) -> str:
     return ""
 
 
-class CronJobOperations:
+class CronJobOperations(CronJobEdits):
     # provided by KubernetesAdapter
     api: Api
     namespace: str
@@ -81,6 +89,11 @@ class CronJobOperations:
             self.api.create("CronJob", self.namespace, manifest)
         except Conflict as err:
             raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
+        self._finish_instant()
+
+    def _apply_DeleteCronJob(self, op: batch.DeleteCronJob) -> None:
+        # a missing CronJob is a no-op, as on the model (the client ignores NotFound)
+        self.api.delete("CronJob", self.namespace, op.name, propagationPolicy="Background")
         self._finish_instant()
 
     def _edit_cronjob(self, name: str, change: Callable[[Obj], None]) -> None:
@@ -96,34 +109,3 @@ class CronJobOperations:
             self._finish_instant()
             return
         raise RuntimeError(f"CronJob {name}: 20 conflicting writes in a row")
-
-    def _suspend_cronjob(self, op: batch.SetSuspend) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(suspend=op.suspend))
-
-    def _apply_SetSchedule(self, op: batch.SetSchedule) -> None:
-        def change(spec: Obj) -> None:
-            spec["schedule"] = op.schedule
-            spec.pop("timeZone", None)
-            if op.time_zone is not None:
-                spec["timeZone"] = op.time_zone
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetConcurrencyPolicy(self, op: batch.SetConcurrencyPolicy) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(concurrencyPolicy=op.policy))
-
-    def _apply_SetStartingDeadline(self, op: batch.SetStartingDeadline) -> None:
-        def change(spec: Obj) -> None:
-            spec.pop("startingDeadlineSeconds", None)
-            if op.seconds is not None:
-                spec["startingDeadlineSeconds"] = op.seconds
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetHistoryLimits(self, op: batch.SetHistoryLimits) -> None:
-        self._edit_cronjob(
-            op.name,
-            lambda spec: spec.update(
-                successfulJobsHistoryLimit=op.successful, failedJobsHistoryLimit=op.failed
-            ),
-        )

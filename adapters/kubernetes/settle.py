@@ -3,10 +3,12 @@
 Settled means: nothing will change without a new operation. On a real cluster we cannot ask the
 controllers, so we check what would make them act again: a workload whose controller has not observed
 its generation, a status that does not match the pods (the controller will write it), a pod our kubelet
-still has to start, make Ready or finish deleting, a pod on a node that left (pod GC will remove it), a
-Ready pod not yet available after minReadySeconds (the controller requeues for it), a Deployment whose
-rollout is neither complete nor past its progress deadline. Then the adapter also asks for a quiet
-period without any resourceVersion change, for the writes these checks cannot foresee.
+still has to start, make Ready or finish deleting, a pod on a node that left (pod GC will remove it), an
+object whose controller was deleted (the garbage collector will delete it), a Job pod orphaned that way
+still holding the tracking finalizer (the Job controller will remove it), a Ready pod not yet available
+after minReadySeconds (the controller requeues for it), a Deployment whose rollout is neither complete nor
+past its progress deadline. Then the adapter also asks for a quiet period without any resourceVersion
+change, for the writes these checks cannot foresee.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from kubeprops.adapters import node_fit
+from kubeprops.adapters.kube_objects_batch import JOB_TRACKING_FINALIZER
 
 from . import pod_status as ps
 from .client import Obj
@@ -21,11 +24,13 @@ from .client import Obj
 DONE_PROGRESS = ("NewReplicaSetAvailable", "ProgressDeadlineExceeded", "DeploymentPaused")
 
 
+def controller_ref(obj: Obj) -> Obj | None:
+    return next((r for r in obj["metadata"].get("ownerReferences") or () if r.get("controller")), None)
+
+
 def controller_uid(obj: Obj) -> str:
-    for ref in obj["metadata"].get("ownerReferences") or ():
-        if ref.get("controller"):
-            return ref["uid"]
-    return ""
+    ref = controller_ref(obj)
+    return ref["uid"] if ref is not None else ""
 
 
 def active(pod: Obj) -> bool:
@@ -237,6 +242,38 @@ def can_schedule(pod: Obj, nodes: Iterable[Obj], claims: dict[str, Obj]) -> bool
     return any(node_fit.fits(pod.get("spec") or {}, node) for node in nodes)
 
 
+def orphan_reason(kind: str, obj: Obj, present: set[str], listed: set[str]) -> str:
+    """Why the garbage collector or the Job controller will still act on `obj` because its controller is
+    gone ("" when not): `present` are the uids in the snapshot, `listed` its kinds (a controller of a kind
+    not listed cannot be told gone). Not yet deleted: the collector deletes it (background propagation,
+    so a deleted CronJob's Jobs, then their pods). Deleted but held by the Job tracking finalizer: the Job
+    controller removes it from an orphan pod. What is left is a grace period, a timer (`pod_reason`).
+    ref: pkg/controller/garbagecollector/garbagecollector.go (attemptToDeleteItem),
+    pkg/controller/job/job_controller.go (deleteJob, cleanupPodFinalizers, syncOrphanPod)"""
+    ref = controller_ref(obj)
+    if ref is None or ref.get("kind") not in listed or ref.get("uid") in present:
+        return ""
+    meta = obj["metadata"]
+    owner = f"{ref['kind']} {ref.get('name', '')}"
+    if not meta.get("deletionTimestamp"):
+        return f"{kind} {meta['name']}: its controller {owner} is gone (waiting for the garbage collector)"
+    if JOB_TRACKING_FINALIZER in (meta.get("finalizers") or ()):
+        return f"{kind} {meta['name']}: orphaned by {owner}, still holding the Job tracking finalizer"
+    return ""
+
+
+def gc_reason(snapshot: dict[str, list[Obj]]) -> str:
+    """The first `orphan_reason` in the snapshot."""
+    present = {o["metadata"]["uid"] for objs in snapshot.values() for o in objs}
+    listed = set(snapshot)
+    for kind, objs in snapshot.items():
+        for obj in objs:
+            reason = orphan_reason(kind, obj, present, listed)
+            if reason:
+                return reason
+    return ""
+
+
 def unsettled_reason(
     snapshot: dict[str, list[Obj]],
     nodes: set[str],
@@ -251,6 +288,9 @@ def unsettled_reason(
     minReadySeconds, an active deadline).
     """
     pods = snapshot["Pod"]
+    reason = gc_reason(snapshot)  # at once, timers or not: the collector works from watch events
+    if reason:
+        return reason
     for pod in pods:
         reason = pod_reason(pod, nodes, kubelet_waiting, timers, schedulable)
         if reason:

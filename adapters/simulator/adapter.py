@@ -67,6 +67,7 @@ class SimulatorAdapter(AppsOperations, BatchOperations, CronJobOperations):
         self.cluster = Cluster(self.ctx.seed, nodes=nodes, node_capacity=node_capacity, faults=faults)
         self._views: dict[tuple[str, str], object] = {}
         self._tracer: SyncTracer | None = None
+        self._looping = ""  # why the last operation's instant never went idle ("" when it did)
 
     # ------------------------------------------------------------ protocol
 
@@ -78,13 +79,22 @@ class SimulatorAdapter(AppsOperations, BatchOperations, CronJobOperations):
         if self.finish_instant:
             # Virtual time makes it free to finish all work at this instant, as the reference model
             # does after each operation; otherwise the next edit would race the previous one's syncs.
-            self.cluster.run_until_idle()
+            try:
+                self.cluster.run_until_idle()
+                self._looping = ""
+            except Livelock as exc:
+                # upstream's controllers loop like this too (e.g. a StatefulSet sync that creates and
+                # deletes a pod while the API server rejects its status): the next operation may end it,
+                # else `settle` reports it as not settled
+                self._looping = str(exc)
 
     def advance(self, seconds: float, observer: Observer | None = None) -> None:
         self._with_observer(observer, lambda: self.cluster.advance(seconds))
 
     def settle(self, timeout: float, observer: Observer | None = None) -> SettleResult:
         start = self.cluster.clock.now
+        if self._looping:
+            return SettleResult(False, 0.0, f"controllers loop without settling: {self._looping}")
         try:
             settled, waited = self._with_observer(observer, lambda: self.cluster.settle(timeout))
         except Livelock as exc:

@@ -14,7 +14,7 @@ from kubeprops.scenario.errors import InvalidSpec
 
 from .cluster import Cluster
 from .controllers.common import is_pod_active
-from .objects import JOB, POD, Obj, clone, controller_uid
+from .objects import JOB, POD, Obj, clone, controller_ref, controller_uid
 from .store import AlreadyExists
 
 VIEW_CACHE_SIZE = 20_000
@@ -25,6 +25,11 @@ def job_pod_order(pod: Obj) -> tuple[object, ...]:
     view = kb.job_pod_view(pod)
     assert view is not None
     return batch.job_pod_order(view)
+
+
+def is_job_controlled(pod: Obj) -> bool:
+    ref = controller_ref(pod)
+    return ref is not None and ref.get("kind") == JOB
 
 
 class BatchOperations:
@@ -86,8 +91,8 @@ class BatchOperations:
         """ClusterView fields for Jobs and their pods (views cached by resourceVersion, as observe's)."""
         store = self.cluster.store
         jobs = sorted(store.list(JOB), key=lambda o: o["metadata"]["name"])
-        if not jobs:
-            return {}
+        if not jobs and not any(is_job_controlled(p) for p in store.list(POD)):
+            return {}  # no Job, and no pod a deleted Job left behind either
         cache: dict[tuple[str, str], object] = self.__dict__.setdefault("_batch_views", {})
         if len(cache) > VIEW_CACHE_SIZE:
             cache.clear()

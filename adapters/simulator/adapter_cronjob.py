@@ -1,4 +1,4 @@
-"""The simulator adapter's CronJob operations: create and edit CronJobs, and their ClusterView field.
+"""The simulator adapter's CronJob operations: create, edit and delete CronJobs, and their ClusterView field.
 
 A mixin of `SimulatorAdapter` next to `BatchOperations` (which routes `SetSuspend` of a CronJob here).
 CronJobs have no status.observedGeneration either: `apply` runs the cluster to idle at the instant.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_cron as kc
+from kubeprops.adapters.cronjob_edits import CronJobEdits
 from kubeprops.scenario import batch
 from kubeprops.scenario.errors import InvalidSpec
 
@@ -17,7 +18,7 @@ from .objects import CRONJOB, Obj, clone
 from .store import AlreadyExists
 
 
-class CronJobOperations:
+class CronJobOperations(CronJobEdits):
     cluster: Cluster
 
     def _apply_CreateCronJob(self, op: batch.CreateCronJob) -> None:
@@ -34,36 +35,11 @@ class CronJobOperations:
         change(edited["spec"])
         self.cluster.store.update(CRONJOB, edited)
 
-    def _suspend_cronjob(self, op: batch.SetSuspend) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(suspend=op.suspend))
-
-    def _apply_SetSchedule(self, op: batch.SetSchedule) -> None:
-        def change(spec: Obj) -> None:
-            spec["schedule"] = op.schedule
-            spec.pop("timeZone", None)
-            if op.time_zone is not None:
-                spec["timeZone"] = op.time_zone
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetConcurrencyPolicy(self, op: batch.SetConcurrencyPolicy) -> None:
-        self._edit_cronjob(op.name, lambda spec: spec.update(concurrencyPolicy=op.policy))
-
-    def _apply_SetStartingDeadline(self, op: batch.SetStartingDeadline) -> None:
-        def change(spec: Obj) -> None:
-            spec.pop("startingDeadlineSeconds", None)
-            if op.seconds is not None:
-                spec["startingDeadlineSeconds"] = op.seconds
-
-        self._edit_cronjob(op.name, change)
-
-    def _apply_SetHistoryLimits(self, op: batch.SetHistoryLimits) -> None:
-        self._edit_cronjob(
-            op.name,
-            lambda spec: spec.update(
-                successfulJobsHistoryLimit=op.successful, failedJobsHistoryLimit=op.failed
-            ),
-        )
+    def _apply_DeleteCronJob(self, op: batch.DeleteCronJob) -> None:
+        """A DELETE without options: the store removes the CronJob; the simulator's garbage collector then
+        deletes its Jobs (and their pods) as the GC would with batch/v1's default, background propagation."""
+        if self.cluster.store.get(CRONJOB, op.name) is not None:
+            self.cluster.store.delete(CRONJOB, op.name)
 
     def _cronjob_views(self) -> dict[str, tuple]:
         cronjobs = sorted(self.cluster.store.list(CRONJOB), key=lambda o: o["metadata"]["name"])

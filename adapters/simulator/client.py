@@ -18,6 +18,11 @@ class Client:
         if self.journal is not None:
             self.journal.append((verb, kind, name, obj, error))
 
+    def note_failed(self, verb: str, kind: str, name: str, reason: str) -> None:
+        """Journal a write that failed with `reason` and that the controller went on from (a create that
+        found an equal object already stored)."""
+        self._note(verb, kind, name, None, reason)
+
     def get(self, kind: str, name: str) -> Obj | None:
         """A quorum read (bypasses every cache)."""
         return self.store.get(kind, name)

@@ -352,7 +352,8 @@ class Cluster:
     def trace_syncs(self, tracer: SyncTracer | None) -> SyncTracer | None:
         """Install `tracer` on the traced controllers (None: stop tracing); returns the one it replaces."""
         previous = self.replicasets.tracer
-        self.replicasets.tracer = self.deployments.tracer = self.daemonsets.tracer = self.jobs.tracer = tracer
+        for controller in (self.replicasets, self.deployments, self.daemonsets, self.jobs, self.statefulsets):
+            controller.tracer = tracer
         return previous
 
     def new_tracer(self) -> SyncTracer:

@@ -20,6 +20,14 @@ from .store import ADDED, DELETED, ApiError, Store, WatchEvent
 NODE_QUARANTINE_SECONDS = 40.0
 
 
+def dependents(store: Store, owner: str) -> list[tuple[str, str]]:
+    """What the collector deletes once `owner` is gone: every object it controls, whatever their kind (a
+    deleted CronJob's Jobs; then, those Jobs gone, their pods). The collector deletes with propagation
+    Background, so each dependent's own dependents follow in turn."""
+    # ref pkg/controller/garbagecollector/garbagecollector.go (attemptToDeleteItem)
+    return list(store.dependents_of(owner))
+
+
 class GarbageCollector:
     name = "garbage-collector"
 
@@ -44,7 +52,7 @@ class GarbageCollector:
         owner = self._owners.popleft()
         if self.store.exists_uid(owner):
             return
-        for kind, name in self.store.dependents_of(owner):
+        for kind, name in dependents(self.store, owner):
             try:
                 self.store.delete(kind, name)
             except ApiError:

@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .objects import Obj
+from .objects import Obj, controller_uid
 from .store import DELETED, WatchEvent
 
 Handler = Callable[[str, Obj | None, Obj], None]  # (event type, old, new-or-last-state)
@@ -26,6 +26,9 @@ class Informer:
         self.cache: dict[str, dict[str, Obj]] = {kind: {} for kind in self.kinds}
         self.events: deque[WatchEvent] = deque()
         self.handlers: dict[str, list[Handler]] = {kind: [] for kind in self.kinds}
+        # by kind, then controller uid: the objects that controller owns (client-go's indexer by
+        # controller UID, which the Job controller lists its pods with: controller.PodControllerUIDIndex)
+        self.by_controller: dict[str, dict[str, dict[str, Obj]]] = {kind: {} for kind in self.kinds}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Informer:
         """Cached objects and events are immutable: share them, copy the containers."""
@@ -34,6 +37,10 @@ class Informer:
         new.name, new.kinds = self.name, self.kinds
         new.cache = {kind: dict(objects) for kind, objects in self.cache.items()}
         new.events = deque(self.events)
+        new.by_controller = {
+            kind: {uid: dict(objects) for uid, objects in index.items()}
+            for kind, index in self.by_controller.items()
+        }
         new.handlers = copy.deepcopy(self.handlers, memo)
         return new
 
@@ -57,6 +64,7 @@ class Informer:
             objects.pop(name, None)
         else:
             objects[name] = event.obj
+        self._reindex(event.kind, name, old, None if event.type == DELETED else event.obj)
         for handler in self.handlers[event.kind]:
             handler(event.type, old, event.obj)
 
@@ -64,10 +72,22 @@ class Informer:
         while self.events:
             self.deliver_one()
 
+    def _reindex(self, kind: str, name: str, old: Obj | None, new: Obj | None) -> None:
+        index = self.by_controller[kind]
+        if old is not None and (uid := controller_uid(old)) is not None:
+            index.get(uid, {}).pop(name, None)
+        if new is not None and (uid := controller_uid(new)) is not None:
+            index.setdefault(uid, {})[name] = new
+
     def get(self, kind: str, name: str) -> Obj | None:
         return self.cache[kind].get(name)
 
     def list(self, kind: str) -> list[Obj]:
         """Cached objects of a kind, sorted by name (deterministic iteration)."""
         objects = self.cache[kind]
+        return [objects[name] for name in sorted(objects)]
+
+    def controlled_by(self, kind: str, uid: str) -> list[Obj]:
+        """Cached objects of a kind whose controller has `uid`, sorted by name."""
+        objects = self.by_controller[kind].get(uid, {})
         return [objects[name] for name in sorted(objects)]

@@ -6,15 +6,18 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from . import gc
 from .controllers import cronjob
 from .controllers import cronjob_schedule as cron
 from .controllers import cronjob_util as util
+from .controllers import job as job_controller
 from .objects import Obj
 
 Patch = tuple[ModuleType, str, Callable[..., Any]]
 ORIGINAL_SKIP_SLOT = cronjob.skip_slot
 ORIGINAL_MOST_RECENT_DUE = cronjob.most_recent_due
 ORIGINAL_REMOVE_OLDEST = cronjob.remove_oldest_jobs
+ORIGINAL_DEPENDENTS = gc.dependents
 
 
 def _without_deadline(cj: Obj) -> Obj:
@@ -61,6 +64,15 @@ def _name_in_seconds(cj: Obj, scheduled: float) -> str:
     return f"{cj['metadata']['name']}-{int(scheduled)}"
 
 
+def _jobs_orphaned(store: Any, owner: str) -> list[tuple[str, str]]:
+    # a deleted CronJob's Jobs are left behind, as batch/v1beta1's default (OrphanDependents) would do
+    return [(kind, name) for kind, name in ORIGINAL_DEPENDENTS(store, owner) if kind != "Job"]
+
+
+def _orphan_pod_kept(ctl: job_controller.JobController, name: str) -> None:
+    return None  # the tracking finalizer of a deleted Job's pod is never removed: the pod stays
+
+
 CRONJOB_MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "cron-forbid-ignored": ((cronjob, "skip_slot", _forbid_ignored),),
     "cron-every-missed-slot-runs": ((cronjob, "most_recent_due", _oldest_missed_slot),),
@@ -71,4 +83,6 @@ CRONJOB_MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "cron-history-limit-off-by-one": ((cronjob, "remove_oldest_jobs", _history_one_more),),
     "cron-replace-keeps-active-job": ((cronjob, "replace_active_jobs", _replace_forgets),),
     "cron-name-in-seconds": ((util, "job_name", _name_in_seconds),),
+    "cron-delete-orphans-jobs": ((gc, "dependents", _jobs_orphaned),),
+    "cron-orphan-pod-keeps-finalizer": ((job_controller, "sync_orphan_pod", _orphan_pod_kept),),
 }

@@ -1,5 +1,5 @@
-"""Sync tracing: what each ReplicaSet, Deployment, DaemonSet and Job sync read from its cache and wrote
-(SYNC_TRACE).
+"""Sync tracing: what each ReplicaSet, Deployment, DaemonSet, Job and StatefulSet sync read from its cache
+and wrote (SYNC_TRACE).
 
 Off unless a property asks for it: converting a whole cache to views at every sync costs more than the
 sync. The controllers call `begin` and `end` around each sync; the shared client journals the writes.
@@ -12,6 +12,7 @@ import attrs
 from kubeprops.adapters import kube_objects as ko
 from kubeprops.adapters import kube_objects_apps as koa
 from kubeprops.adapters import kube_objects_batch as kob
+from kubeprops.adapters import kube_objects_statefulset as kos
 from kubeprops.scenario.trace import SyncRecord, Write
 from kubeprops.scenario.view import ClusterView
 
@@ -19,7 +20,18 @@ from .client import Client
 from .clock import Clock
 from .controllers.daemonset_util import target_node
 from .informer import Informer
-from .objects import CONTROLLER_REVISION, DAEMONSET, DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj
+from .objects import (
+    CONTROLLER_REVISION,
+    DAEMONSET,
+    DEPLOYMENT,
+    JOB,
+    NODE,
+    POD,
+    PVC,
+    REPLICASET,
+    STATEFULSET,
+    Obj,
+)
 
 CONVERT = {
     DEPLOYMENT: ko.deployment_view,
@@ -28,6 +40,8 @@ CONVERT = {
     DAEMONSET: koa.daemonset_view,
     CONTROLLER_REVISION: koa.controller_revision_view,
     NODE: koa.node_view,
+    STATEFULSET: kos.statefulset_view,
+    PVC: kos.claim_view,
 }
 # the Job controller reads its pods as JobPodViews (phase, index, finalizer): its writes are shown so too
 JOB_CONVERT = {JOB: kob.job_view, POD: kob.job_pod_view}
@@ -109,6 +123,8 @@ class SyncTracer:
             nodes=listed(NODE),
             daemonsets=listed(DAEMONSET),
             controller_revisions=listed(CONTROLLER_REVISION),
+            statefulsets=listed(STATEFULSET),
+            claims=listed(PVC),
         )
 
     def _job_snapshot(self, informer: Informer) -> ClusterView:

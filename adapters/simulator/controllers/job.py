@@ -14,10 +14,15 @@ back-off (10 s doubling, capped at 10 min) kept in memory per Job, during which 
 active 0; the Suspended condition and the startTime reset on resume; create/delete expectations.
 podFailurePolicy, successPolicy and backoffLimitPerIndex (in `job_policies`) with their finish reasons
 (PodFailurePolicy, MaxFailedIndexesExceeded, FailedIndexes before SuccessPolicy), failedIndexes.
+Orphan pods (their Job deleted, e.g. by the garbage collector after its CronJob went) lose the tracking
+finalizer, so their deletion completes (deleteJob -> cleanupPodFinalizers, deletePod, syncOrphanPod); they
+go through the Job queue under an `orphan-pod/` key instead of upstream's separate orphanQueue and worker.
 Not modelled: the 1 s pod-event batch period (pod events sync at once), elastic Indexed Jobs, managedBy,
-orphan adoption, events and metrics.
+orphan adoption, the orphan-pod path for pods of a finished Job (its sync removed their finalizers),
+events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
-deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed),
+deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed, deleteJob,
+cleanupPodFinalizers, deletePod, syncOrphanPod),
 pkg/controller/job/backoff_utils.go, pkg/controller/job/indexed_job_utils.go
 """
 
@@ -28,7 +33,7 @@ from kubeprops.adapters.kube_objects import format_time, parse_time
 from ..client import Client
 from ..clock import Clock, quantize
 from ..informer import Informer
-from ..objects import JOB, POD, Obj, clone, controller_uid, is_deleting
+from ..objects import JOB, POD, Obj, clone, controller_ref, controller_uid, is_deleting
 from ..store import ADDED, DELETED, ApiError
 from ..tracing import OpenSync, SyncTracer
 from . import common, job_status
@@ -39,6 +44,7 @@ from . import job_policies as policies
 from .workqueue import Expectations, WorkQueue
 
 COMPLETE, FAILED = "Complete", "Failed"
+ORPHAN_POD = "orphan-pod/"  # queue keys of orphan pods whose finalizer is to go (no Job name has "/")
 SUCCESS_CRITERIA_MET, FAILURE_TARGET = job_status.SUCCESS_CRITERIA_MET, job_status.FAILURE_TARGET
 MESSAGES = {
     "BackoffLimitExceeded": "Job has reached the specified backoff limit",
@@ -74,6 +80,9 @@ class JobController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        if key.startswith(ORPHAN_POD):
+            self._run_orphan(key)
+            return
         # a sync skipped for our own status write still on its way decides nothing: not traced
         traced = self.tracer and not awaits_own_write(self, key) and self._begin_trace(key)
         try:
@@ -100,6 +109,14 @@ class JobController:
             finalizer_removals=tuple(sorted(self.removing.get(key, ()))),
         )
 
+    def _run_orphan(self, key: str) -> None:
+        try:
+            sync_orphan_pod(self, key.removeprefix(ORPHAN_POD))
+        except ApiError:
+            self.queue.add_rate_limited(key)
+        else:
+            self.queue.forget(key)
+
     # ------------------------------------------------------------ event handlers
 
     def _on_job(self, type_: str, old: Obj | None, new: Obj) -> None:
@@ -108,7 +125,16 @@ class JobController:
             self.expectations.delete(key)
             for store in (self.backoff, self.removing, self.written):
                 store.pop(key, None)
+            self._cleanup_pod_finalizers(new)
         self.queue.add(key)
+
+    def _cleanup_pod_finalizers(self, job: Obj) -> None:
+        """A deleted Job's pods that still hold the tracking finalizer are orphans to clean up."""
+        # ref job_controller.go (deleteJob, cleanupPodFinalizers)
+        uid = job["metadata"]["uid"]
+        for pod in self.informer.list(POD):
+            if controller_uid(pod) == uid and pods_util.has_tracking_finalizer(pod):
+                self.queue.add(ORPHAN_POD + pod["metadata"]["name"])
 
     def _owner_key(self, pod: Obj) -> str | None:
         uid = controller_uid(pod)
@@ -120,6 +146,11 @@ class JobController:
     def _on_pod(self, type_: str, old: Obj | None, new: Obj) -> None:
         key = self._owner_key(new)
         if key is None:
+            # no Job of ours controls it: without a controllerRef, or deleted while its Job is gone, an
+            # orphan whose finalizer nobody else removes (addPod, updatePod, deletePod)
+            gone = type_ == DELETED or is_deleting(new) or controller_ref(new) is None
+            if gone and pods_util.has_tracking_finalizer(new):
+                self.queue.add(ORPHAN_POD + new["metadata"]["name"])
             return
         name, uid = new["metadata"]["name"], new["metadata"]["uid"]
         if type_ == ADDED and not is_deleting(new):
@@ -132,6 +163,22 @@ class JobController:
 
 
 # ---------------------------------------------------------------- sync
+
+
+def sync_orphan_pod(ctl: JobController, name: str) -> None:
+    """Remove the tracking finalizer of a pod no running Job controls (any more)."""
+    # ref job_controller.go (syncOrphanPod)
+    pod = ctl.informer.get(POD, name)
+    if pod is None:
+        return
+    ref = controller_ref(pod)
+    if ref is not None:
+        if ref.get("kind") != JOB:
+            return  # controlled by something else: not ours to touch
+        job = ctl.informer.get(JOB, ref["name"])
+        if job is not None and job["metadata"]["uid"] == ref["uid"] and not is_finished(job):
+            return  # its Job is back in the cache (adopted): the Job's sync counts it
+    manage.strip_tracking_finalizer(ctl, pod)
 
 
 def is_finished(job: Obj) -> bool:
@@ -154,7 +201,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
         return None
     now, ctl.sync_errors = ctl.clock.now, []
     satisfied = ctl.expectations.satisfied(key)
-    pods = [p for p in ctl.informer.list(POD) if controller_uid(p) == job["metadata"]["uid"]]
+    pods = ctl.informer.controlled_by(POD, job["metadata"]["uid"])
     status = clone(job.get("status") or {})
     if status.get("startTime") is None and not job["spec"].get("suspend"):
         status["startTime"] = format_time(now)
@@ -162,8 +209,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     record = backoff.new_backoff_record(
         ctl.backoff.get(key, (0, None)), tally.new_succeeded, tally.new_failed
     )
-    active = [p for p in pods if common.is_pod_active(p)]
-    terminating = sum(1 for p in pods if common.is_pod_terminating(p))
+    active, terminating = active_and_terminating(pods)
     finish = interim_condition(status) or failure_reason(job, status, tally, pods, active, now)
     requeue = deadline_requeue(job, status, now) if finish is None else None
     finish = finish or success_policy(job, tally)
@@ -221,6 +267,19 @@ def sync_job(ctl: JobController, key: str) -> float | None:
     if ctl.sync_errors:
         raise ctl.sync_errors[0]  # syncJob returns manageJobErr after the status write
     return requeue
+
+
+def active_and_terminating(pods: list[Obj]) -> tuple[list[Obj], int]:
+    """IsPodActive and IsPodTerminating in one walk (a Job of many completions keeps every finished pod)."""
+    active, terminating = [], 0
+    for pod in pods:
+        if common.pod_phase(pod) in common.TERMINAL:
+            continue
+        if pod["metadata"].get("deletionTimestamp"):
+            terminating += 1
+        else:
+            active.append(pod)
+    return active, terminating
 
 
 def count_finished(ctl: JobController, key: str, job: Obj, pods: list[Obj], status: Obj) -> policies.Tally:
@@ -286,7 +345,8 @@ def failure_reason(
 ) -> tuple[bool, str, str] | None:
     """syncJob's failure checks in order: a FailJob rule, backoffLimit, the deadline, then the
     backoffLimitPerIndex ones (maxFailedIndexes, every index finished with one failed)."""
-    message = policies.fail_job_message(job, [p for p in pods if is_pod_failed(job, p)])
+    failed_pods = (p for p in pods if is_pod_failed(job, p))  # walked only with a podFailurePolicy
+    message = policies.fail_job_message(job, failed_pods)
     if message is not None:
         return (False, "PodFailurePolicy", message)
     reason = None

@@ -18,6 +18,7 @@ getPodCreationInfoForIndependentIndexes)
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 
 from ..objects import Obj
 from . import job_backoff as backoff
@@ -80,7 +81,7 @@ def counts(job: Obj, pod: Obj) -> bool:
     return match_failure_policy(job, pod)[1]
 
 
-def fail_job_message(job: Obj, failed_pods: list[Obj]) -> str | None:
+def fail_job_message(job: Obj, failed_pods: Iterable[Obj]) -> str | None:
     """getFailJobMessage: the first failed pod (of all the Job's pods) a FailJob rule matches."""
     if _rules(job) is None:
         return None

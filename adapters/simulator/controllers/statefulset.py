@@ -40,7 +40,7 @@ class StatefulSetController:
         self.informer = informer
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
-        self.tracer: SyncTracer | None = None  # not traced: no PER-SYNC records for StatefulSets yet
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
         informer.add_handler(STATEFULSET, lambda t, o, n: self.queue.add(n["metadata"]["name"]))
         informer.add_handler(CONTROLLER_REVISION, self._on_owned)
         informer.add_handler(POD, self._on_pod)
@@ -51,12 +51,17 @@ class StatefulSetController:
 
     def run_one(self) -> None:
         key = self.queue.pop()
+        traced = self.tracer and self.tracer.begin(STATEFULSET, key, self.informer)
         try:
             sync_statefulset(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
+            completed = False
         else:
             self.queue.forget(key)
+            completed = True
+        if self.tracer and traced:
+            self.tracer.end(traced, completed)
 
     def _owner(self, obj: Obj) -> Obj | None:
         # ref stateful_set.go (resolveControllerRef)

@@ -73,6 +73,7 @@ def _create(client: Client, sts: Obj, revision: Obj) -> Obj:
         existing = client.get(CONTROLLER_REVISION, revision["metadata"]["name"])
         same = existing is not None and template_of(existing) == template_of(revision)
         if same and owned_by(existing, sts["metadata"]["uid"]):
+            client.note_failed("create", CONTROLLER_REVISION, revision["metadata"]["name"], "AlreadyExists")
             return existing
         raise
 

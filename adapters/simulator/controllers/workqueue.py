@@ -48,7 +48,8 @@ class WorkQueue:
         """
         failures = self._failures.get(key, 0)
         self._failures[key] = failures + 1
-        self.add_after(key, min(BASE_DELAY * 2**failures, MAX_DELAY))
+        # a 2**failures past float range is simply the cap, as upstream's When checks it against MaxInt64
+        self.add_after(key, MAX_DELAY if failures > 40 else min(BASE_DELAY * 2**failures, MAX_DELAY))
 
     def forget(self, key: str) -> None:
         self._failures.pop(key, None)
