@@ -3,8 +3,9 @@
 Like `machine.WorkloadMachine` (the same `DrivenMachine` plumbing and three checks, "did not settle" is
 unknown), but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready
 condition.
-Where upstream picks nodes from a Go map the model keeps two tie-breaking policies (smallest and largest
-names first); an observed settled state must equal the outcome of one of them.
+Where upstream leaves a choice to chance the machine keeps one model per policy (`policies`): by default
+the two Go map walks of the DaemonSet controller (smallest and largest names first); an observed settled
+state must equal the outcome of one of them.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ DERIVED_TAINT_KEYS = (
     "node.kubernetes.io/unreachable",
 )
 POLICIES = (apps_world.choose_first, apps_world.choose_last)
+
+
+@attrs.frozen
+class ModelPolicy:
+    """How one of the machine's models breaks upstream's ties."""
+
+    label: str
+    choose: apps_world.Choose = apps_world.choose_first  # the DaemonSet controller's Go map walks
+    gc_after_sync: bool = True  # the claim race (apps_world.AppsState.gc_after_sync)
 
 
 def apps_view(view: ClusterView) -> AppsClusterView:
@@ -117,18 +127,21 @@ def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
 class AppsMachine(DrivenMachine):
     name: ClassVar[str] = "agent"
     operations = typing.get_args(AppsOperation)
+    policies: ClassVar[tuple[ModelPolicy, ...]] = tuple(ModelPolicy(c.__name__, c) for c in POLICIES)
 
     def __init__(self) -> None:
         super().__init__()
-        self.models = [apps_world.initial_state(INITIAL_NODES) for _ in POLICIES]
+        self.models = [
+            apps_world.initial_state(INITIAL_NODES, gc_after_sync=p.gc_after_sync) for p in self.policies
+        ]
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.next_node = INITIAL_NODES
 
     def apply_to_model(self, op: Operation) -> None:
         release = self.config.release
         self.models = [
-            apps_operations.apply(m, op, release=release, choose=c)  # type: ignore[arg-type]
-            for m, c in zip(self.models, POLICIES, strict=True)
+            apps_operations.apply(m, op, release=release, choose=p.choose)  # type: ignore[arg-type]
+            for m, p in zip(self.models, self.policies, strict=True)
         ]
 
     def catch_up(self) -> None:
@@ -154,9 +167,9 @@ class AppsMachine(DrivenMachine):
     def settle_model(self) -> str:
         cfg = self.config
         settled = []
-        for i, choose in enumerate(POLICIES):
+        for i, policy in enumerate(self.policies):
             self.models[i], ok = apps_world.settle(
-                self.models[i], horizon=cfg.settle_timeout, release=cfg.release, choose=choose
+                self.models[i], horizon=cfg.settle_timeout, release=cfg.release, choose=policy.choose
             )
             settled.append(ok)
         return "" if all(settled) else MODEL_UNSETTLED
@@ -174,7 +187,7 @@ class AppsMachine(DrivenMachine):
             return
         lines = [
             f"observed: {observed}",
-            *(f"model ({c.__name__}): {a}" for c, a in zip(POLICIES, allowed, strict=True)),
+            *(f"model ({p.label}): {a}" for p, a in zip(self.policies, allowed, strict=True)),
         ]
         raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
 

@@ -6,9 +6,9 @@ Every observed state is checked against the ALWAYS rules (identity, claim names,
 observedGeneration); ordering *between* pods is not, since a pod may fail or be deleted after its successor
 was created (upstream checks ordering per sync). A settled state must equal the model's: which ordinals exist
 at which revision number, which are Ready, which claims exist, the current / update revision numbers and the
-status counts. A set that waits forever (a pod that never turns Ready under OrderedReady, or a rolling update
-whose maxUnavailable budget is spent on pods that never become available) is a stall both sides must show the
-same way, never a violation.
+status counts. A set that waits forever (a pod that never turns Ready under OrderedReady, a rolling update
+whose maxUnavailable budget is spent on pods that never become available, or a sync stopped on a stale claim
+that no event wakes) is a stall both sides must show the same way, never a violation.
 
 Node Ready changes are not generated: the simulator's taint eviction removes pods from a NotReady node at
 once (no DefaultTolerationSeconds), while the model keeps them there (`apps_world` header); both are allowed
@@ -28,7 +28,7 @@ from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 
-from .apps_machine import AppsMachine
+from .apps_machine import AppsMachine, ModelPolicy
 from .machine import seeds
 
 MAX_NODES = 5
@@ -150,6 +150,13 @@ def _can_change_nodes(self: StatefulSetMachine) -> bool:
 class StatefulSetMachine(AppsMachine):
     kind = a.STATEFULSET
     name = "db"
+    # No DaemonSet here, so no Go map walk to vary; the race that matters is between the set's sync after a
+    # pod is gone and the garbage collector deleting that pod's claim: a sync that still sees the claim stops
+    # and waits for the next event (upstream's usual order), or the claim is gone first and the pod comes.
+    policies = (
+        ModelPolicy("claims collected after the sync"),
+        ModelPolicy("claims collected first", gc_after_sync=False),
+    )
 
     def summary(self, view: a.AppsClusterView) -> tuple[object, ...]:
         return summarize_statefulsets(view)
@@ -213,6 +220,25 @@ class StatefulSetMachine(AppsMachine):
             ordinals = st.lists(st.sampled_from(bound), min_size=1, max_size=2, unique=True)
             for ordinal in data.draw(ordinals, label="ordinals"):
                 self.do(a.StatefulPodAction(self.name, ordinal, action))
+
+    @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
+    @rule(data=st.data())
+    def scale_down_past_unready(self, data: st.DataObject) -> None:
+        # Targeted: two pods' readiness probes fail, then a scale-down condemns both. OrderedReady deletes
+        # from the highest ordinal, a healthy pod or the first unhealthy one only, and waits on any other for
+        # good; with whenScaled Delete a later scale-up then races the claims' garbage collection.
+        bound, sets = self._bound_ordinals(), self.adapter.observe().statefulsets
+        if len(bound) >= 2 and sets:
+            unready = data.draw(st.lists(st.sampled_from(bound), min_size=2, max_size=2, unique=True))
+            start = sets[0].spec.ordinals_start
+            replicas = data.draw(st.integers(0, max(min(unready) - start, 0)), label="replicas")
+            self.scale_down_past(unready, replicas)
+
+    def scale_down_past(self, unready: list[int], replicas: int) -> None:
+        for ordinal in unready:
+            self.do(a.StatefulPodAction(self.name, ordinal, POD_UNREADY))
+        self.do(a.ScaleStatefulSet(self.name, replicas))
+        self.settle_and_compare()
 
     @precondition(lambda self: len(self.nodes) < MAX_NODES and _can_change_nodes(self))
     @rule(zone=st.sampled_from([{}, {"zone": "a"}]), cordoned=st.booleans())

@@ -8,7 +8,8 @@ converge. Per DaemonSet: the placement (node, revision number) of its non-termin
 numbers. Left out: uids, pod names of daemon pods, timestamps, node choice of StatefulSet pods.
 
 A stall is an expected outcome, not a violation: an OrderedReady set waiting for a pod that never turns
-Ready (#67250), the 1.35 maxUnavailable path that never replaces an unavailable old pod (#137409).
+Ready (#67250), the 1.35 maxUnavailable path that never replaces an unavailable old pod (#137409), a set
+whose sync stopped on a stale claim and that no event wakes (`statefulset_pvc.StaleClaimWait`).
 """
 
 from __future__ import annotations
@@ -103,11 +104,11 @@ def statefulset_outcome(state: world.AppsState, sts: StatefulSetView, release: R
     s = sts.status
     ok = converged(state, sts)
     blocked = ""
-    if not ok:
+    if not ok:  # a set that waits after a stale claim would create the pod if it synced: it does not
         decision = statefulset_sync.sync(
             sts, state.revisions, state.pods, state.claims, state.now, release=release
         )
-        blocked = decision.blocked_on
+        blocked = world.stale_claim_stall(state, sts) or decision.blocked_on
     return StatefulSetOutcome(
         name=sts.name,
         pods=frozenset((sts_util.ordinal_of(p), numbers.get(sts_util.pod_revision(p), 0)) for p in pods),
@@ -167,9 +168,10 @@ def run(
     release: Release = DEFAULT,
     horizon: float = 3600.0,
     choose: world.Choose = world.choose_first,
+    gc_after_sync: bool = True,
 ) -> world.AppsState:
     """Apply `ops` to a fresh world (rejected writes are skipped, as on a target) and settle."""
-    state = world.initial_state(nodes)
+    state = world.initial_state(nodes, gc_after_sync=gc_after_sync)
     for op in ops:
         try:
             state = apps_operations.apply(state, op, release=release, choose=choose)
@@ -184,8 +186,12 @@ def run(
 def settled_outcomes(
     ops: Sequence[AppsOperation], *, nodes: int = 3, release: Release = DEFAULT, horizon: float = 3600.0
 ) -> frozenset[AppsOutcome]:
-    """Every settled outcome the model allows: one per tie-breaking policy for upstream's random choices."""
+    """Every settled outcome the model allows: one per tie-breaking policy for upstream's random choices
+    (Go map walks, and whether the garbage collector or the StatefulSet controller goes first)."""
     return frozenset(
-        outcome(run(ops, nodes=nodes, release=release, horizon=horizon, choose=choose), release)
+        outcome(
+            run(ops, nodes=nodes, release=release, horizon=horizon, choose=choose, gc_after_sync=gc), release
+        )
         for choose in (world.choose_first, world.choose_last)
+        for gc in (True, False)
     )

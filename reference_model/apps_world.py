@@ -20,10 +20,16 @@ World semantics (the contract a simulator would follow too):
   None). Actions: fail -> Failed and not Ready; delete -> graceful deletion; unready / ready -> the probe.
   Graceful deletions complete 1 s later (an unbound pod vanishes at once). A user NoExecute taint evicts
   pods not tolerating it (daemon pods judged by their own revision's tolerations plus the automatic ones).
-* Claims: created by the StatefulSet controller; the garbage collector deletes a claim at once when every
-  owner it names is gone. Deleting a workload deletes its pods gracefully and its revisions at once.
+* Claims: created by the StatefulSet controller; the garbage collector deletes a claim when every owner it
+  names is gone. When a pod goes, the StatefulSet controller's syncs (woken by the pod's deletion) and the
+  garbage collector race; `AppsState.gc_after_sync` picks the order: True (the default, and what upstream
+  nearly always shows: the collector takes several hops) collects claims only once the controllers are
+  done at that instant, so a sync can meet a claim still naming the gone pod and stop there for good
+  (`statefulset_pvc.StaleClaimWait`); False collects them at once. Deleting a workload deletes its pods
+  gracefully and its revisions at once.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
-  StatefulSet then every DaemonSet by name until a round changes nothing.
+  StatefulSet then every DaemonSet by name until a round changes nothing, except a StatefulSet waiting
+  after a stale claim, which syncs only on an event for it.
 * Timers: Ready transitions, deletion completions, StatefulSet minReadySeconds availability (a sync 1 s
   after the pod becomes Available) and the DaemonSet's re-queues (back-off, the minReadySeconds status
   re-sync while numberReady != numberAvailable, and minReadySeconds + 1 s after one of its pods turns
@@ -114,6 +120,8 @@ class AppsState:
     backoff: tuple[tuple[str, ds_util.Backoff], ...] = ()
     timers: frozenset[float] = frozenset()
     next_uid: int = 1
+    gc_after_sync: bool = True  # the claim race: see the module docstring
+    stale_waits: tuple[pvc.StaleClaimWait, ...] = ()
     # the controllers' last rounds at this instant never reached a fixpoint: upstream's controller loops
     # the same way (a sync whose writes its own next sync undoes, e.g. a StatefulSet status write the API
     # server rejects while each sync creates and deletes a pod), so the world does not settle
@@ -134,9 +142,9 @@ def _timer(state: AppsState, at: float | None) -> AppsState:
     return state if at is None or at <= state.now else attrs.evolve(state, timers=state.timers | {at})
 
 
-def initial_state(nodes: int = 3) -> AppsState:
+def initial_state(nodes: int = 3, *, gc_after_sync: bool = True) -> AppsState:
     """An empty cluster with `nodes` Ready nodes named node-0, node-1, ..."""
-    return AppsState(nodes=tuple(_node(f"node-{i}") for i in range(nodes)))
+    return AppsState(nodes=tuple(_node(f"node-{i}") for i in range(nodes)), gc_after_sync=gc_after_sync)
 
 
 def _node(
@@ -247,7 +255,7 @@ def _remove_pods(state: AppsState, names: set[str]) -> AppsState:
     gone_uids = {p.uid for p in state.pods if p.name in names}
     facts = {n: f for n, f in state.fact_map().items() if n not in names}
     state = _set_facts(attrs.evolve(state, pods=tuple(p for p in state.pods if p.name not in names)), facts)
-    return _collect_claims(state, gone_uids)
+    return state if state.gc_after_sync else _collect_claims(state, gone_uids)
 
 
 def _collect_claims(state: AppsState, gone_uids: set[str]) -> AppsState:
@@ -363,10 +371,30 @@ def _drop_revisions(state: AppsState, names: Iterable[str]) -> AppsState:
     return attrs.evolve(state, revisions=tuple(r for r in state.revisions if r.name not in names))
 
 
+def _set_pods(state: AppsState, sts: StatefulSetView) -> list[PodView]:
+    return [p for p in state.pods if p.owner and p.owner.uid == sts.uid]
+
+
+def stale_claim_stall(state: AppsState, sts: StatefulSetView) -> str:
+    """The pod `sts` did not create on a stale claim, if no event for the set came since ("" if none)."""
+    wait = next((w for w in state.stale_waits if w.set_uid == sts.uid), None)
+    waiting = wait is not None and pvc.still_waiting(wait, sts, _set_pods(state, sts), state.now)
+    return wait.pod if wait is not None and waiting else ""
+
+
+def _record_wait(state: AppsState, sts: StatefulSetView, read: list[PodView], stale: str) -> AppsState:
+    """Keep (or drop) the set's wait after a sync that read `read`; `stale` is the pod it did not create."""
+    waits = tuple(w for w in state.stale_waits if w.set_uid != sts.uid)
+    if stale:
+        waits += (pvc.stale_claim_wait(sts, read, stale, state.now),)
+    return state if waits == state.stale_waits else attrs.evolve(state, stale_waits=waits)
+
+
 def _sync_statefulset(state: AppsState, sts: StatefulSetView, release: Release) -> AppsState:
     decision = statefulset_sync.sync(
         sts, state.revisions, state.pods, state.claims, state.now, release=release
     )
+    state = _record_wait(state, sts, _set_pods(state, sts), decision.stale_claim)
     state = _drop_revisions(_write_revision(state, decision.revisions.written), decision.truncated)
     for write in decision.claims:
         state = _claim(state, write, sts)
@@ -377,9 +405,7 @@ def _sync_statefulset(state: AppsState, sts: StatefulSetView, release: Release) 
         state = attrs.evolve(
             state, statefulsets=_put(state.statefulsets, attrs.evolve(sts, status=decision.status))
         )
-    return _availability_timers(
-        state, [p for p in state.pods if p.owner and p.owner.uid == sts.uid], sts.spec.min_ready_seconds
-    )
+    return _availability_timers(state, _set_pods(state, sts), sts.spec.min_ready_seconds)
 
 
 def _admissible(status: StatefulSetStatus) -> bool:
@@ -463,7 +489,7 @@ def _round(state: AppsState, release: Release, choose: Choose) -> AppsState:
     state = _kubelet_step(state)
     for sts in state.statefulsets:
         current = _find(state.statefulsets, sts.name)
-        if current is not None:
+        if current is not None and not stale_claim_stall(state, current):
             state = _sync_statefulset(state, current, release)
     for ds in state.daemonsets:
         current = _find(state.daemonsets, ds.name)
@@ -475,13 +501,17 @@ def _round(state: AppsState, release: Release, choose: Choose) -> AppsState:
 def run_controllers(
     state: AppsState, *, release: Release = DEFAULT, choose: Choose = choose_first
 ) -> AppsState:
-    """Rounds at the current instant until one changes nothing; after MAX_ROUNDS without a fixpoint the
-    state is marked `looping` (a later operation may break the loop; `settle` reports it unsettled)."""
+    """Rounds at the current instant until one changes nothing; then the garbage collector (when it runs
+    after the controllers) and rounds again, until neither changes anything. After MAX_ROUNDS without a
+    fixpoint the state is marked `looping` (a later operation may break the loop; `settle` reports it
+    unsettled)."""
     state = attrs.evolve(state, looping=False)
     for _ in range(MAX_ROUNDS):
         after = _round(state, release, choose)
         if _without_timers(after) == _without_timers(state):
-            return after
+            after = _collect_claims(after, set())
+            if after.claims == state.claims:
+                return after
         state = after
     return attrs.evolve(state, looping=True)
 

@@ -15,12 +15,11 @@ claim once every owner it names is gone:
 So `whenScaled: Delete` deletes the claim together with a pod removed by scale-down, never with a pod that is
 merely replaced (failed, updated or deleted by hand while in range).
 
+A claim that still names an earlier pod of the same name (whenScaled Delete, the garbage collector not done
+with it yet) is stale: no pod is created on it, and the sync that met it is not requeued (`StaleClaimWait`).
+
 Not modelled: claims with stale references to an older set of the same name, claims controlled by some other
-controller (upstream leaves those alone), and the volume bindings themselves. Nor the wake-up after a stale
-claim: the model resyncs the set once the garbage collector deleted it, while upstream's controller has no
-claim event handler and does not requeue a sync that stopped on one (`processReplica` returns no error), so
-the pod comes only with the next event for the set or its pods; the Kubernetes adapter reports such a state
-as not settled.
+controller (upstream leaves those alone), and the volume bindings themselves.
 
 refs kubernetes/kubernetes:pkg/controller/statefulset/stateful_set_utils.go (getPersistentVolumeClaimName,
 getPersistentVolumeClaimRetentionPolicy, isClaimOwnerUpToDate, updateClaimOwnerRefForSetAndPod,
@@ -31,7 +30,9 @@ createMissingPersistentVolumeClaims).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+import attrs
 
 from kubeprops.scenario.apps_extra import (
     DELETE,
@@ -40,7 +41,9 @@ from kubeprops.scenario.apps_extra import (
     PersistentVolumeClaimRetentionPolicy,
     PersistentVolumeClaimView,
     StatefulSetSpec,
+    StatefulSetView,
 )
+from kubeprops.scenario.view import PodView
 
 POD = "Pod"
 Owners = frozenset[str]  # owner kinds: "StatefulSet" and/or "Pod"
@@ -102,3 +105,52 @@ def pod_claims_stale(
         for n in claim_names(spec, set_name, ordinal)
         if n in claims
     )
+
+
+# ---------------------------------------------------------------- the wait after a stale claim
+
+
+@attrs.frozen
+class StaleClaimWait:
+    """A set whose last sync did not create `pod` because a claim was stale, and what that sync read.
+
+    Upstream nothing syncs it again when the garbage collector deletes the claim: the controller watches
+    only pods and StatefulSets (no claim event handler), and `processReplica` stops on a stale claim without
+    an error, so the key is not requeued. The next sync comes with the next event for the set (a spec or
+    status write, its deletion) or for one of its pods (created, changed, deleted), or with a minReadySeconds
+    requeue that sync planned; until then the pod stays missing. The informers' periodic resync (12-24 h,
+    --min-resync-period) is past any horizon here and not modelled.
+    """
+
+    set_uid: str
+    pod: str
+    seen: tuple[StatefulSetView, tuple[PodView, ...]]
+    wake_at: float | None  # the minReadySeconds requeue the stopped sync planned, if any
+
+
+def _seen(sts: StatefulSetView, pods: Iterable[PodView]) -> tuple[StatefulSetView, tuple[PodView, ...]]:
+    return sts, tuple(sorted(pods, key=lambda p: p.name))
+
+
+def stale_claim_wait(sts: StatefulSetView, pods: Iterable[PodView], pod: str, now: float) -> StaleClaimWait:
+    """The wait after a sync of `sts` that read its `pods` and stopped on `pod`'s stale claim."""
+    # ref stateful_set.go (syncStatefulSet): with minReadySeconds, a sync whose status has readyReplicas !=
+    # availableReplicas requeues the set when the next pod becomes available
+    pods = tuple(pods)
+    mrs = sts.spec.min_ready_seconds
+    maturing = [
+        p.ready_since + mrs
+        for p in pods
+        if mrs > 0 and p.ready and p.ready_since is not None and p.ready_since + mrs > now
+    ]
+    return StaleClaimWait(sts.uid, pod, _seen(sts, pods), min(maturing, default=None))
+
+
+def still_waiting(wait: StaleClaimWait, sts: StatefulSetView, pods: Iterable[PodView], now: float) -> bool:
+    """Whether no event has come for `sts` since its sync stopped on a stale claim: the set and its pods are
+    as that sync read them and no requeue it planned is due."""
+    # ref stateful_set.go (NewStatefulSetController: pod and set event handlers only; addPod, updatePod,
+    # deletePod), stateful_set_control.go (processReplica: `return true, err` with err nil on a stale claim)
+    if wait.set_uid != sts.uid or (wait.wake_at is not None and now >= wait.wake_at):
+        return False
+    return wait.seen == _seen(sts, pods)

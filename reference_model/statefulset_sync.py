@@ -12,10 +12,11 @@ The sync, in upstream's order:
    at the update revision;
 2. a set being deleted: status only;
 3. replicas in ascending index: a Failed/Succeeded pod is deleted and the pass stops (the replacement comes
-   on a later sync, once the old object is gone); a missing pod is created (not while a claim is stale) with
-   its missing claims and the owners of its cached claims fixed, and OrderedReady stops; a Pending pod gets
-   its missing claims and owner fixes; OrderedReady stops at a terminating, not Running+Ready or not
-   Available pod; claim owners are fixed to the retention policy;
+   on a later sync, once the old object is gone); a missing pod is created (not while a claim is stale:
+   OrderedReady stops there, and `stale_claim` names it) with its missing claims and the owners of its
+   cached claims fixed, and OrderedReady stops; a Pending pod gets its missing claims and owner fixes;
+   OrderedReady stops at a terminating, not Running+Ready or not Available pod; claim owners are fixed to
+   the retention policy;
 4. claim owners of condemned pods fixed;
 5. condemned, highest ordinal first: OrderedReady waits while the target terminates and deletes it only when
    Running+Ready+Available or it is the first unavailable pod (one per sync); Parallel deletes every
@@ -96,6 +97,7 @@ class StatefulSetDecision:
     claims: tuple[ClaimWrite, ...]
     status: StatefulSetStatus
     blocked_on: str = ""  # OrderedReady: the pod this sync waited for ("" when none)
+    stale_claim: str = ""  # the first pod not created because a claim still names an earlier pod
 
     @property
     def acted(self) -> bool:
@@ -134,6 +136,7 @@ class _Acc:
     deletes: tuple[PodDelete, ...] = ()
     claims: tuple[ClaimWrite, ...] = ()
     blocked_on: str = ""
+    stale_claim: str = ""
 
     def add(self, **kw: tuple[object, ...] | str) -> _Acc:
         changes = {k: (getattr(self, k) + v if isinstance(v, tuple) else v) for k, v in kw.items()}
@@ -230,7 +233,8 @@ def _process_replica(ctx: _Ctx, slot: _Slot, acc: _Acc) -> tuple[_Acc, bool]:
         return acc, True
     if pod is None:
         if pvc.pod_claims_stale(ctx.sts.spec, ctx.sts.name, slot.ordinal, ctx.claims, slot.name):
-            return acc.add(blocked_on=slot.name), True
+            # no requeue either: see statefulset_pvc.StaleClaimWait
+            return acc.add(blocked_on=slot.name, stale_claim=acc.stale_claim or slot.name), True
         create = PodCreate(slot.ordinal, slot.name, slot.revision)
         claims = _missing_claims(ctx, slot.name, slot.ordinal)
         claims += _created_pod_claim_writes(ctx, slot.name, slot.ordinal)
@@ -355,4 +359,6 @@ def sync(
     status = _status(ctx, slots, condemned)
     status = attrs.evolve(status, current_replicas=status.current_replicas - update_deletes)
     status = sts_util.complete_rolling_update(sts.spec, status)
-    return StatefulSetDecision(revs, truncated, acc.creates, acc.deletes, acc.claims, status, acc.blocked_on)
+    return StatefulSetDecision(
+        revs, truncated, acc.creates, acc.deletes, acc.claims, status, acc.blocked_on, acc.stale_claim
+    )

@@ -427,7 +427,7 @@ def test_stale_claim_blocks_pod_creation():
     )
     stale = PersistentVolumeClaimView("data-web-0", "c0", (OwnerRef("Pod", "web-0", "uid-old"),))
     d = sync(s, revs, [], [stale], NOW)
-    assert d.creates == () and d.blocked_on == "web-0"
+    assert d.creates == () and d.blocked_on == "web-0" and d.stale_claim == "web-0"
     retain = attrs.evolve(
         s,
         spec=attrs.evolve(
@@ -435,6 +435,58 @@ def test_stale_claim_blocks_pod_creation():
         ),
     )
     assert [c.name for c in sync(retain, revs, [], [stale], NOW).creates] == ["web-0"]
+
+
+def test_parallel_creates_the_other_pods_past_a_stale_claim():
+    policy = PersistentVolumeClaimRetentionPolicy(RETAIN, DELETE)
+    s, revs, _ = settled_set(
+        3, [], volume_claim_templates=("data",), persistent_volume_claim_retention_policy=policy,
+        pod_management_policy=PARALLEL,
+    )  # fmt: skip
+    stale = [
+        PersistentVolumeClaimView(f"data-web-{i}", f"c{i}", (OwnerRef("Pod", f"web-{i}", "uid-old"),))
+        for i in (0, 2)
+    ]
+    d = sync(s, revs, [], stale, NOW)
+    assert [c.name for c in d.creates] == ["web-1"] and d.stale_claim == "web-0"
+
+
+# ---------------------------------------------------------------- the wait after a stale claim
+
+
+def waiting_set(min_ready_seconds=0):
+    """web-0 missing behind a stale claim, web-1 (condemned) Ready since t=998."""
+    s, revs, _ = settled_set(0, [], min_ready_seconds=min_ready_seconds)
+    return s, [pod(s, 1, revs[0].name, ready_since=998.0)]
+
+
+def test_a_set_waits_after_a_stale_claim_until_an_event_for_it():
+    s, pods = waiting_set()
+    wait = pvc.stale_claim_wait(s, pods, "web-0", NOW)
+    assert wait.pod == "web-0" and wait.wake_at is None
+    # nothing happened to the set or its pods: the claim's deletion alone wakes nothing, however long
+    assert pvc.still_waiting(wait, s, list(reversed(pods)), NOW + 86_400)
+    # an event: one of its pods changed (probe), went, or came; the set's spec or status was written
+    unready = attrs.evolve(pods[0], ready=False, ready_since=None)
+    assert not pvc.still_waiting(wait, s, [unready], NOW)
+    assert not pvc.still_waiting(wait, s, [], NOW)
+    assert not pvc.still_waiting(wait, attrs.evolve(s, generation=2), pods, NOW)
+    written = attrs.evolve(s, status=attrs.evolve(s.status, replicas=1))
+    assert not pvc.still_waiting(wait, written, pods, NOW)
+    # a set of the same name created anew is another set
+    assert not pvc.still_waiting(wait, attrs.evolve(s, uid="uid-new"), pods, NOW)
+
+
+def test_a_waiting_set_syncs_again_when_a_maturing_pod_becomes_available():
+    # minReadySeconds 5, web-1 Ready since 998: Ready but not Available at 1000, so the stopped sync
+    # requeued the set for 1003 (syncStatefulSet: readyReplicas != availableReplicas)
+    s, pods = waiting_set(min_ready_seconds=5)
+    wait = pvc.stale_claim_wait(s, pods, "web-0", NOW)
+    assert wait.wake_at == 1003.0
+    assert pvc.still_waiting(wait, s, pods, 1002.9)
+    assert not pvc.still_waiting(wait, s, pods, 1003.0)
+    # already Available when the sync stopped: no requeue planned
+    assert pvc.stale_claim_wait(s, pods, "web-0", 1003.0).wake_at is None
 
 
 def test_pending_pod_gets_missing_claims():

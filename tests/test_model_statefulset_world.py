@@ -11,6 +11,7 @@ from kubeprops.reference_model.release import DEFAULT, for_version
 from kubeprops.scenario.apps_extra import (
     DELETE,
     PARALLEL,
+    RETAIN,
     STATEFULSET,
     AdvanceTime,
     AppsPodTemplate,
@@ -18,6 +19,7 @@ from kubeprops.scenario.apps_extra import (
     DeleteAppsWorkload,
     PersistentVolumeClaimRetentionPolicy,
     ScaleStatefulSet,
+    SetOrdinalsStart,
     SetPartition,
     SetPodManagementPolicy,
     StatefulPodAction,
@@ -202,3 +204,51 @@ def test_a_status_with_a_negative_count_is_not_written():
     assert after.statefulsets[0].status.current_replicas >= 0  # ...and fails to write
     assert [d.name for d in decision.deletes] == ["web-0"]  # the deletion itself does happen
     assert any(p.deleting for p in after.pods)
+
+
+# ---------------------------------------------------------------- the claim race (statefulset_pvc.StaleClaimWait)
+
+FAST = AppsPodTemplate(labels=APP, image="db:v1", behavior=PodBehavior(0))
+
+
+def ordinals_back_and_forth(when_scaled=DELETE):
+    """ordinals.start 1 condemns web-0 and gives its claim to the pod; back to 0 while web-0 terminates."""
+    policy = PersistentVolumeClaimRetentionPolicy(RETAIN, when_scaled)
+    spec = dict(
+        template=FAST, volume_claim_templates=("data",), persistent_volume_claim_retention_policy=policy
+    )
+    return [create(1, **spec), SetOrdinalsStart("web", 1), SetOrdinalsStart("web", 0)]
+
+
+def test_a_sync_that_meets_a_stale_claim_waits_for_an_event():
+    # web-0's deletion completes; the sync it wakes still sees data-web-0 naming the gone pod (the garbage
+    # collector comes second) and stops, unrequeued; the claim's deletion wakes nothing: web-1 stays
+    state = run(ordinals_back_and_forth())
+    o = outcome(state)
+    assert o.pods == {(1, 1)} and o.claims == {"data-web-1"} and o.counts == (1, 1, 1, 1, 1)
+    assert not o.converged and o.stalled_on == "web-0"
+    state, settled = world.settle(ops.apply(state, AdvanceTime(3600)))
+    assert settled and outcome(state).pods == {(1, 1)}
+    # an event for one of its pods wakes it: web-0 comes on a new claim, then the condemned web-1 goes
+    for action in (POD_UNREADY, POD_READY):
+        state = ops.apply(state, StatefulPodAction("web", 1, action))
+    state, _ = world.settle(state)
+    o = outcome(state)
+    assert o.converged and o.pods == {(0, 1)} and o.claims == {"data-web-0"}
+
+
+def test_the_garbage_collector_first_lets_the_pod_come():
+    o = outcome(run(ordinals_back_and_forth(), gc_after_sync=False))
+    assert o.converged and o.pods == {(0, 1)} and o.claims == {"data-web-0"}
+
+
+def test_both_orders_of_the_claim_race_are_allowed_outcomes():
+    outcomes = settled_outcomes(ordinals_back_and_forth())
+    assert {o.statefulsets[0].pods for o in outcomes} == {frozenset({(1, 1)}), frozenset({(0, 1)})}
+
+
+def test_a_retained_claim_is_never_stale():
+    # whenScaled Retain: the claim keeps no pod reference, so the pod comes back on it in either order
+    for gc_after_sync in (True, False):
+        o = outcome(run(ordinals_back_and_forth(RETAIN), gc_after_sync=gc_after_sync))
+        assert o.converged and o.pods == {(0, 1)} and o.claims == {"data-web-0", "data-web-1"}

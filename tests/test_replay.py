@@ -275,7 +275,7 @@ def test_a_hand_written_scenario_of_every_controller_replays_to_pass(controller,
 
 # A mutant each property catches within a few seconds on the derandomized `ci` profile (tests/mutants.py)
 CAUGHT = {
-    "statefulset": ("sts-failed-pod-not-replaced", "settled state differs"),
+    "statefulset": ("sts-creates-before-ready", "settled state differs"),
     "daemonset": ("ds-skips-cordoned-nodes", "settled state differs"),
     "job": ("job-suspend-ignored", "settled Jobs differ"),
     "cronjob": ("cron-forbid-ignored", "the CronJob differs"),

@@ -12,7 +12,7 @@ from kubeprops.properties.statefulset import summarize_statefulsets
 from kubeprops.reference_model import apps_operations, apps_world
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario.errors import InvalidSpec
-from kubeprops.scenario.ops import POD_DELETE, POD_FAIL
+from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 from kubeprops.scenario.spec import IntOrPercent, PodBehavior
 
 DB = {"app": "db"}
@@ -210,6 +210,26 @@ def test_retention_policy(sim, when_deleted, when_scaled, owners, after_scale_do
     assert sorted(claims(view)) == ([] if when_deleted == a.DELETE else after_scale_down)
 
 
+def scaled_delete() -> a.PersistentVolumeClaimRetentionPolicy:
+    return a.PersistentVolumeClaimRetentionPolicy(a.RETAIN, a.DELETE)
+
+
+def test_a_stale_claim_stalls_the_set_until_an_event_for_it(sim):
+    # ordinals.start 1 condemns db-0 (its claim now owned by the pod); back to 0 while db-0 terminates: the
+    # sync after db-0 is gone finds data-db-0 still naming it (the garbage collector runs after the
+    # controller here) and stops without a requeue; the claim's deletion wakes nothing, db-1 stays for good
+    view = run(
+        sim,
+        create(1, volume_claim_templates=("data",), persistent_volume_claim_retention_policy=scaled_delete()),
+    )
+    view = run(sim, a.SetOrdinalsStart("db", 1), a.SetOrdinalsStart("db", 0))
+    assert pods(view) == {"db-1": "app:v1"} and sorted(claims(view)) == ["data-db-1"]
+    assert sim.settle(3600).settled and pods(sim.observe()) == {"db-1": "app:v1"}
+    # any event for the set wakes it: db-0 is created (a new claim), then the condemned db-1 goes
+    view = run(sim, a.StatefulPodAction("db", 1, POD_UNREADY), a.StatefulPodAction("db", 1, POD_READY))
+    assert pods(view) == {"db-0": "app:v1"} and sorted(claims(view)) == ["data-db-0"]
+
+
 # ---------------------------------------------------------------- admission
 
 
@@ -244,6 +264,11 @@ SCENARIOS = {
         a.UpdateAppsTemplate(a.STATEFULSET, "db", template("app:v2", ready_after=None)),
     ],
     "ordinals-moved": [create(2, volume_claim_templates=("data",)), a.SetOrdinalsStart("db", 3)],
+    "stale-claim-stall": [
+        create(1, volume_claim_templates=("data",), persistent_volume_claim_retention_policy=scaled_delete()),
+        a.SetOrdinalsStart("db", 1),
+        a.SetOrdinalsStart("db", 0),
+    ],
     "no-block-rollout": [
         create(3, update_strategy=a.StatefulSetUpdateStrategy(a.ROLLING_UPDATE, None)),
         a.UpdateAppsTemplate(a.STATEFULSET, "db", template("app:v2", ready_after=3)),

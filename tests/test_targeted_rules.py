@@ -1,7 +1,7 @@
 """The state machines' targeted steps reach the boundaries they are for, and the checks see the bugs there.
 
 Each targeted step (a crash then a scale-down minutes later; exactly succeededCount successes; one
-work-queue worker finishing among several) is run by hand on the simulator, with and without the mutant
+work-queue worker finishing among several; a StatefulSet scaled down past two unready pods) is run by hand on the simulator, with and without the mutant
 whose bug it exposes: the check fails with the bug and passes without it.
 """
 
@@ -15,8 +15,10 @@ from kubeprops.properties.job import JobMachine
 from kubeprops.properties.job_strategies import JOB_TEMPLATE
 from kubeprops.properties.machine import PER_SYNC, SETTLED, MachineConfig, PropertyViolation, RunStats, bind
 from kubeprops.properties.replicaset import ReplicaSetMachine
+from kubeprops.properties.statefulset import StatefulSetMachine
 from kubeprops.scenario import ReplicaSetSpec, batch
-from kubeprops.scenario.spec import PodTemplate
+from kubeprops.scenario import apps_extra as a
+from kubeprops.scenario.spec import PodBehavior, PodTemplate
 
 
 def machine(cls, check):
@@ -112,3 +114,32 @@ def test_crash_then_scale_down_catches_restarts_left_out_of_the_ranking(monkeypa
             assert "sync of" in str(err)
             caught += 1
     assert caught >= 1
+
+
+def sts_scaled_down_past_unready(spec: a.StatefulSetSpec) -> list[str]:
+    """Five settled pods; pods 1 and 3 turn unready and the set scales down to one: the pods left."""
+    m = machine(StatefulSetMachine, SETTLED)
+    m.create(0, spec)
+    m.settle_and_compare()
+    m.scale_down_past([3, 1], 1)
+    pods = sorted(p.name for p in m.adapter.observe().pods if not p.deleting)
+    m.teardown()
+    return pods
+
+
+def sts_spec(**kw: object) -> a.StatefulSetSpec:
+    template = a.AppsPodTemplate(labels={"app": "db"}, image="app:v1", behavior=PodBehavior(0))
+    return a.StatefulSetSpec(template=template, replicas=5, **kw)
+
+
+def test_scale_down_past_unready_deletes_from_the_top_and_waits_on_the_second_unready_pod():
+    # db-4 is healthy and goes; db-3 is unhealthy but not the first unhealthy pod (db-1 is): a stall
+    assert sts_scaled_down_past_unready(sts_spec()) == ["db-0", "db-1", "db-2", "db-3"]
+    # Parallel deletes every condemned pod at once
+    assert sts_scaled_down_past_unready(sts_spec(pod_management_policy=a.PARALLEL)) == ["db-0"]
+
+
+def test_scale_down_past_unready_catches_condemned_pods_taken_lowest_first(monkeypatch):
+    MUTANTS["sts-scale-down-lowest-first"](monkeypatch)
+    with pytest.raises(PropertyViolation, match="settled state differs"):
+        sts_scaled_down_past_unready(sts_spec())

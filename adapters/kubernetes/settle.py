@@ -208,34 +208,10 @@ def statefulset_reason(sts: Obj, pods: Iterable[Obj], now: float, timers: bool) 
             return f"StatefulSet {name}: status.{field} {status.get(field, 0)} != {want} pods"
     if timers and any(running_and_ready(p) and not available(p, min_ready, now) for p in mine):
         return f"StatefulSet {name}: a Ready pod is not yet available (minReadySeconds)"
-    missing = next_missing_ordinal(sts, mine, now)
-    if timers and missing is not None:
-        # Normally created at once. It stays missing when a sync stopped on a claim that still named an
-        # earlier pod (PodClaimIsStale: whenScaled Delete, the garbage collector not done yet): the
-        # controller has no claim event handler and does not requeue, so the claim's deletion wakes nothing
-        # and only the next event for the set or its pods (or the informers' 12-24 h resync) creates it.
-        # The model resyncs at once; waiting that out is "not settled" (unknown), never a violation.
-        # ref: pkg/controller/statefulset/stateful_set_control.go (processReplica),
-        # pkg/controller/statefulset/stateful_set.go (NewStatefulSetController: pod and set handlers only)
-        return f"StatefulSet {name}: pod {name}-{missing} is missing (created on the controller's next sync)"
+    # A pod missing past the quiet period is a stall, not a sync to come: a sync that stopped on a claim
+    # still naming an earlier pod (whenScaled Delete, the garbage collector not done yet) is not requeued
+    # and the claim's deletion wakes nothing; the model has that stall too (statefulset_pvc.StaleClaimWait).
     return ""
-
-
-def next_missing_ordinal(sts: Obj, pods: list[Obj], now: float) -> int | None:
-    """An in-range ordinal without a pod that the controller's next sync creates: under Parallel any, under
-    OrderedReady the lowest, once every in-range pod below it is Running, Ready and available."""
-    meta, spec = sts["metadata"], sts["spec"]
-    start = (spec.get("ordinals") or {}).get("start", 0)
-    by_name = {p["metadata"]["name"]: p for p in pods}
-    ordered = spec.get("podManagementPolicy", "OrderedReady") == "OrderedReady"
-    for ordinal in range(start, start + spec.get("replicas", 1)):
-        pod = by_name.get(f"{meta['name']}-{ordinal}")
-        if pod is None:
-            return ordinal
-        healthy = running_and_ready(pod) and available(pod, spec.get("minReadySeconds", 0), now)
-        if ordered and (not healthy or pod["metadata"].get("deletionTimestamp")):
-            return None
-    return None
 
 
 def claim_reason(claim: Obj) -> str:

@@ -119,17 +119,28 @@ def sync_statefulset(ctrl: StatefulSetController, key: str) -> None:
         # ref stateful_set_control.go (UpdateStatefulSet): history is truncated on success and on error
         history.truncate_history(ctrl.client, sts, pods, revisions, revs)
     mrs = sts["spec"].get("minReadySeconds", 0)
-    if mrs > 0 and counts["availableReplicas"] != sts["spec"]["replicas"] and _maturing(ctrl, pods, mrs):
-        ctrl.queue.add_after(key, mrs)  # ref stateful_set.go (syncStatefulSet)
+    wait = _next_availability(pods, mrs, ctrl.clock.now)
+    if counts["availableReplicas"] != sts["spec"]["replicas"] and wait is not None:
+        ctrl.queue.add_after(key, wait)  # ref stateful_set.go (syncStatefulSet)
 
 
-def _maturing(ctrl: StatefulSetController, pods: list[Obj], mrs: int) -> bool:
-    """Whether some pod is Ready but not yet Available. Deviation: upstream re-syncs every minReadySeconds
-    while availableReplicas != replicas, even when no pod can become Available by time alone (a pod that
-    never turns Ready); those syncs change nothing, and skipping them keeps a stalled set quiet in virtual
-    time instead of waking it every few seconds for ever."""
-    now = ctrl.clock.now
-    return any(common.is_pod_ready(p) and not common.is_pod_available(p, mrs, now) for p in pods)
+def _next_availability(pods: list[Obj], mrs: int, now: float) -> float | None:
+    """Seconds until the first Ready pod that is not yet Available is (None when there is none).
+
+    Upstream requeues a sync whose readyReplicas != availableReplicas for the moment the next pod becomes
+    Available (FindMinNextPodAvailabilityCheck), whenever that sync ran; one second late here, like the
+    requeue when a pod turns Ready (availability is strictly after readySince + minReadySeconds), which is
+    the model's moment too. A set whose pods never turn Ready is left quiet: nothing matures by time alone.
+    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck)"""
+    if mrs <= 0:
+        return None
+    ready_times = [
+        common.pod_ready_time(p)
+        for p in pods
+        if common.is_pod_ready(p) and not common.is_pod_available(p, mrs, now)
+    ]
+    waits = [t + mrs + 1 - now for t in ready_times if t is not None]
+    return min(waits, default=None)
 
 
 def complete_rolling_update(sts: Obj, status: Obj) -> None:
