@@ -13,6 +13,7 @@ later comparisons build on the choices the target made (all of them choices upst
 
 from __future__ import annotations
 
+import itertools
 import typing
 from typing import ClassVar
 
@@ -212,11 +213,14 @@ class AppsMachine(DrivenMachine):
         view = apps_view(observed)
         here = Stretch(tuple(self.pending), kept_placements(view), name_order(view), self.summary(view))
         candidates = [(c.name, m) for c, m in zip(POLICIES, self.models, strict=True)]
-        if here.summary not in self._summaries(candidates) and view.daemonsets:
-            candidates.append(("observed", self._replay(self.adopted, [here])))
-        if here.summary not in self._summaries(candidates) and view.daemonsets and self.stretches:
-            start = apps_world.initial_state(INITIAL_NODES)
-            candidates.append(("observed since the start", self._replay(start, [*self.stretches, here])))
+        replays = [(self.adopted, [here])]
+        if self.stretches:
+            replays.append((apps_world.initial_state(INITIAL_NODES), [*self.stretches, here]))
+        for (start, stretches), reverse in itertools.product(replays, (False, True)):
+            if here.summary in self._summaries(candidates) or not view.daemonsets:
+                break
+            name = f"adopting the target's choices over {len(stretches)} comparison(s), reverse={reverse}"
+            candidates.append((name, self._replay(start, stretches, reverse)))
         allowed = self._summaries(candidates)
         if here.summary not in allowed:
             lines = [
@@ -229,7 +233,9 @@ class AppsMachine(DrivenMachine):
     def _summaries(self, candidates: list[tuple[str, apps_world.AppsState | None]]) -> list[object]:
         return [None if m is None else self.summary(apps_world.view(m)) for _, m in candidates]
 
-    def _replay(self, state: apps_world.AppsState, stretches: list[Stretch]) -> apps_world.AppsState | None:
+    def _replay(
+        self, state: apps_world.AppsState, stretches: list[Stretch], reverse: bool
+    ) -> apps_world.AppsState | None:
         """`stretches` replayed from `state`, adopting the target's picks (`apps_world.TieBreak.keep`);
         None where one did not settle or settled elsewhere than the target did.
 
@@ -239,7 +245,7 @@ class AppsMachine(DrivenMachine):
         cfg = self.config
         order = tuple({key: i for stretch in reversed(stretches) for key, i in stretch.order}.items())
         for stretch in stretches:
-            choose = apps_world.TieBreak("observed", keep=stretch.kept, order=order)
+            choose = apps_world.TieBreak("observed", reverse, keep=stretch.kept, order=order)
             for op in stretch.ops:  # accepted before, and acceptance reads the spec only: accepted again
                 state = apps_operations.apply(state, op, release=cfg.release, choose=choose)  # type: ignore[arg-type]
             horizon, release = cfg.settle_timeout, cfg.release

@@ -79,6 +79,7 @@ MAX_ROUNDS = 500
 MAX_EVENTS = 20_000
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
+RANK_SCALE = 1 << 40  # above any uid number: an adopted rank outweighs the policy's order
 Placement = tuple[str, str, int]  # (DaemonSet name, node, revision number) of a daemon pod
 PodKey = tuple[str, str, int, int]  # a Placement and the creation second: one pod, or interchangeable ones
 
@@ -97,7 +98,8 @@ class TieBreak:
     * `keep` adopts the target's picks: given the (DaemonSet, node, revision number) triples a target was
       observed to settle on, picks prefer creating those and deleting the others. Among same-second peers
       a pod takes the place the target's pod of the same `PodKey` had in its name order (`order`, where the
-      target was seen with both), else it sorts first when `keep` has its triple (it survived a pruning).
+      target was seen with both), else it sorts first when `keep` has its triple (it survived a pruning);
+      `reverse` still orders what the observation leaves open.
       Still only choices upstream may make: every rank is fixed at creation, every pick stays within its
       `AnyOf`.
 
@@ -120,10 +122,12 @@ class TieBreak:
 
     def rank(self, placement: Placement, created: float, uid: int) -> int:
         """Where a new daemon pod sorts among pods created in the same second on its node (lowest first)."""
+        newer_first = -uid if self.reverse else 0
         if self.keep is None:
-            return -uid if self.reverse else 0
+            return newer_first
         seen = dict(self.order).get((*placement, int(created)))
-        return seen if seen is not None else (0 if placement in self.keep else 1)
+        adopted = seen if seen is not None else (0 if placement in self.keep else 1)
+        return adopted * RANK_SCALE + newer_first  # what the target showed first, then the policy
 
 
 choose_first = TieBreak("first")
