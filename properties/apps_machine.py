@@ -5,10 +5,12 @@ unknown), but the model is `reference_model.apps_world`: nodes carry labels, tai
 condition.
 Where upstream leaves a DaemonSet sync to chance (Go-map picks, the order of pods created in the same second,
 `apps_world.TieBreak`) the model settles with two fixed tie-breaking policies (smallest and largest names
-first), and when neither reaches the observed settled state, once more adopting the target's picks: it
-replays the operations since the last comparison preferring the pods the target was observed to keep. An
+first). When neither reaches the observed settled state, the model adopts the target's choices: it replays
+the operations since the last comparison preferring the pods the target was observed to keep and ordering
+same-second pods as the target's names did; failing that, it replays every stretch from the start, each of
+which must reach what was observed at its own comparison (a tie made early may only show later). An
 observed settled state must equal one of those outcomes; the matching one is the model from then on, so
-later comparisons build on the choices the target made (all of them choices upstream may make).
+later comparisons build on the choices the target made, each of them a choice upstream may make.
 """
 
 from __future__ import annotations
@@ -243,6 +245,7 @@ class AppsMachine(DrivenMachine):
         surge ends, then the older one fails): the name order of same-second pods seen at any comparison.
         """
         cfg = self.config
+        # the earliest comparison that saw a pod says where it sorts (reversed: earlier ones write last)
         order = tuple({key: i for stretch in reversed(stretches) for key, i in stretch.order}.items())
         for stretch in stretches:
             choose = apps_world.TieBreak("observed", reverse, keep=stretch.kept, order=order)
