@@ -218,11 +218,13 @@ class AppsMachine(DrivenMachine):
         replays = [(self.adopted, [here])]
         if self.stretches:
             replays.append((apps_world.initial_state(INITIAL_NODES), [*self.stretches, here]))
-        for (start, stretches), reverse in itertools.product(replays, (False, True)):
+        # where the observation leaves a pick or a same-second order open, each way round
+        for (start, stretches), reverse, newer_first in itertools.product(replays, *[(False, True)] * 2):
             if here.summary in self._summaries(candidates) or not view.daemonsets:
                 break
-            name = f"adopting the target's choices over {len(stretches)} comparison(s), reverse={reverse}"
-            candidates.append((name, self._replay(start, stretches, reverse)))
+            choose = apps_world.TieBreak("observed", reverse, newer_first)
+            name = f"adopting over {len(stretches)} comparison(s), {reverse=}, {newer_first=}"
+            candidates.append((name, self._replay(start, stretches, choose)))
         allowed = self._summaries(candidates)
         if here.summary not in allowed:
             lines = [
@@ -236,10 +238,10 @@ class AppsMachine(DrivenMachine):
         return [None if m is None else self.summary(apps_world.view(m)) for _, m in candidates]
 
     def _replay(
-        self, state: apps_world.AppsState, stretches: list[Stretch], reverse: bool
+        self, state: apps_world.AppsState, stretches: list[Stretch], policy: apps_world.TieBreak
     ) -> apps_world.AppsState | None:
-        """`stretches` replayed from `state`, adopting the target's picks (`apps_world.TieBreak.keep`);
-        None where one did not settle or settled elsewhere than the target did.
+        """`stretches` replayed from `state`, adopting the target's picks (`apps_world.TieBreak.keep`) and
+        `policy`'s order for the rest; None where one did not settle or settled elsewhere than the target.
 
         A pod created in one stretch may tie with another whose order only shows later (both kept until a
         surge ends, then the older one fails): the name order of same-second pods seen at any comparison.
@@ -248,7 +250,7 @@ class AppsMachine(DrivenMachine):
         # the earliest comparison that saw a pod says where it sorts (reversed: earlier ones write last)
         order = tuple({key: i for stretch in reversed(stretches) for key, i in stretch.order}.items())
         for stretch in stretches:
-            choose = apps_world.TieBreak("observed", reverse, keep=stretch.kept, order=order)
+            choose = attrs.evolve(policy, keep=stretch.kept, order=order)
             for op in stretch.ops:  # accepted before, and acceptance reads the spec only: accepted again
                 state = apps_operations.apply(state, op, release=cfg.release, choose=choose)  # type: ignore[arg-type]
             horizon, release = cfg.settle_timeout, cfg.release

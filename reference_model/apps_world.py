@@ -93,13 +93,13 @@ class TieBreak:
     * Same-second ties: a node's daemon pods sort by creationTimestamp (one-second resolution), then by
       name, and names end in five random characters. The oldest pod is the one pruning keeps and the status
       counts, so the order among pods created in one second is a choice too. The model stands in a `rank`
-      for the name, fixed when the pod is created (as the name is): 0 sorts by the model's names, `reverse`
-      puts the pods created later first.
+      for the name, fixed when the pod is created (as the name is): 0 sorts by the model's names,
+      `newer_first` puts the pods created later first.
     * `keep` adopts the target's picks: given the (DaemonSet, node, revision number) triples a target was
       observed to settle on, picks prefer creating those and deleting the others. Among same-second peers
       a pod takes the place the target's pod of the same `PodKey` had in its name order (`order`, where the
       target was seen with both), else it sorts first when `keep` has its triple (it survived a pruning);
-      `reverse` still orders what the observation leaves open.
+      `reverse` and `newer_first` still order what the observation leaves open.
       Still only choices upstream may make: every rank is fixed at creation, every pick stays within its
       `AnyOf`.
 
@@ -110,6 +110,7 @@ class TieBreak:
 
     name: str
     reverse: bool = False
+    newer_first: bool = False
     keep: frozenset[Placement] | None = None
     order: tuple[tuple[PodKey, int], ...] = ()
 
@@ -122,16 +123,16 @@ class TieBreak:
 
     def rank(self, placement: Placement, created: float, uid: int) -> int:
         """Where a new daemon pod sorts among pods created in the same second on its node (lowest first)."""
-        newer_first = -uid if self.reverse else 0
+        policy = -uid if self.newer_first else 0
         if self.keep is None:
-            return newer_first
+            return policy
         seen = dict(self.order).get((*placement, int(created)))
         adopted = seen if seen is not None else (0 if placement in self.keep else 1)
-        return adopted * RANK_SCALE + newer_first  # what the target showed first, then the policy
+        return adopted * RANK_SCALE + policy  # what the target showed first, then the policy
 
 
 choose_first = TieBreak("first")
-choose_last = TieBreak("last", reverse=True)
+choose_last = TieBreak("last", reverse=True, newer_first=True)
 Choose = TieBreak
 
 
