@@ -4,12 +4,20 @@ Like `machine.WorkloadMachine` (the same `DrivenMachine` plumbing and three chec
 unknown), but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready
 condition.
 Where upstream leaves a choice to chance the machine keeps one model per policy (`policies`): by default
-the two Go map walks of the DaemonSet controller (smallest and largest names first); an observed settled
-state must equal the outcome of one of them.
+two fixed tie-breaking policies for the DaemonSet controller (Go-map picks, the order of pods created in
+the same second, `apps_world.TieBreak`: smallest and largest names first); the StatefulSet machine's two are
+the two orders of the stale-claim race (`apps_world.AppsState.gc_after_sync`). When no policy reaches the
+observed settled state of DaemonSets, the model adopts the target's choices: it replays the operations
+since the last comparison preferring the pods the target was observed to keep and ordering same-second
+pods as the target's names did; failing that, it replays every stretch from the start, each of which must
+reach what was observed at its own comparison (a tie made early may only show later). An observed settled
+state must equal one of those outcomes; the matching one is the model from then on, so later comparisons
+build on the choices the target made, each of them a choice upstream may make.
 """
 
 from __future__ import annotations
 
+import itertools
 import typing
 from typing import ClassVar
 
@@ -109,6 +117,34 @@ def summarize(view: AppsClusterView) -> tuple[DaemonSetSummary, ...]:
     return tuple(out)
 
 
+def kept_placements(view: AppsClusterView) -> frozenset[apps_world.Placement]:
+    """(DaemonSet, node, revision number) of each live daemon pod observed: what the target kept."""
+    kept = set()
+    for ds in view.daemonsets:
+        numbers = {r.hash: r.revision for r in view.revisions if r.owner.uid == ds.uid}
+        for p in view.pods:
+            if p.owner is not None and p.owner.uid == ds.uid and not p.deleting:
+                kept.add(
+                    (ds.name, p.node, numbers.get(dict(p.labels).get("controller-revision-hash", ""), 0))
+                )
+    return frozenset(kept)
+
+
+def name_order(view: AppsClusterView) -> tuple[tuple[apps_world.PodKey, int], ...]:
+    """Each daemon pod's place in the name order of its node's pods created in the same second: how the
+    target broke that tie (`apps_world.TieBreak.order`)."""
+    peers: dict[tuple[str, str, int], list[tuple[str, apps_world.PodKey]]] = {}
+    for ds in view.daemonsets:
+        numbers = {r.hash: r.revision for r in view.revisions if r.owner.uid == ds.uid}
+        for p in view.pods:
+            if p.owner is not None and p.owner.uid == ds.uid and p.node:
+                rev = numbers.get(dict(p.labels).get("controller-revision-hash", ""), 0)
+                peers.setdefault((ds.name, p.node, int(p.created)), []).append(
+                    (p.name, (ds.name, p.node, rev, int(p.created)))
+                )
+    return tuple((key, i) for group in peers.values() for i, (_, key) in enumerate(sorted(group)))
+
+
 def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
     """Whether some node's two oldest counted pods were created in the same second.
 
@@ -124,13 +160,27 @@ def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
     return any(len(c) > 1 and sorted(c)[0] == sorted(c)[1] for c in by_node.values())
 
 
+@attrs.frozen
+class Stretch:
+    """The operations between two settled comparisons, and what the target settled on after them."""
+
+    ops: tuple[Operation, ...]
+    kept: frozenset[apps_world.Placement]
+    order: tuple[tuple[apps_world.PodKey, int], ...]
+    summary: object
+
+
 class AppsMachine(DrivenMachine):
     name: ClassVar[str] = "agent"
     operations = typing.get_args(AppsOperation)
-    policies: ClassVar[tuple[ModelPolicy, ...]] = tuple(ModelPolicy(c.__name__, c) for c in POLICIES)
+    policies: ClassVar[tuple[ModelPolicy, ...]] = tuple(ModelPolicy(c.name, c) for c in POLICIES)
 
     def __init__(self) -> None:
         super().__init__()
+        # the model as of the last settled comparison, and the operations applied since (to replay them)
+        self.adopted = apps_world.initial_state(INITIAL_NODES)
+        self.pending: list[Operation] = []
+        self.stretches: list[Stretch] = []  # every comparison so far, for a replay from the start
         self.models = [
             apps_world.initial_state(INITIAL_NODES, gc_after_sync=p.gc_after_sync) for p in self.policies
         ]
@@ -143,6 +193,7 @@ class AppsMachine(DrivenMachine):
             apps_operations.apply(m, op, release=release, choose=p.choose)  # type: ignore[arg-type]
             for m, p in zip(self.models, self.policies, strict=True)
         ]
+        self.pending.append(op)  # only accepted operations: a rejected one left the model as it was
 
     def catch_up(self) -> None:
         """On a real clock the time operations take passes for the target's timers (grace periods,
@@ -175,21 +226,64 @@ class AppsMachine(DrivenMachine):
         return "" if all(settled) else MODEL_UNSETTLED
 
     def compare_settled(self, observed: ClusterView) -> None:
-        self._compare(self.summary(apps_view(observed)))
+        view = apps_view(observed)
+        here = Stretch(tuple(self.pending), kept_placements(view), name_order(view), self.summary(view))
+        candidates = [(p.label, m) for p, m in zip(self.policies, self.models, strict=True)]
+        replays = [(self.adopted, [here])]
+        if self.stretches:
+            replays.append((apps_world.initial_state(INITIAL_NODES), [*self.stretches, here]))
+        # where the observation leaves a pick or a same-second order open, each way round
+        for (start, stretches), reverse, newer_first in itertools.product(replays, *[(False, True)] * 2):
+            if here.summary in self._summaries(candidates) or not view.daemonsets:
+                break
+            choose = apps_world.TieBreak("observed", reverse, newer_first)
+            name = f"adopting over {len(stretches)} comparison(s), {reverse=}, {newer_first=}"
+            candidates.append((name, self._replay(start, stretches, choose)))
+        allowed = self._summaries(candidates)
+        if here.summary not in allowed:
+            lines = [
+                f"observed: {here.summary}",
+                *(f"model ({n}): {a}" for (n, _), a in zip(candidates, allowed, strict=True)),
+            ]
+            raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
+        self._adopt(candidates[allowed.index(here.summary)][1], here)
+
+    def _summaries(self, candidates: list[tuple[str, apps_world.AppsState | None]]) -> list[object]:
+        return [None if m is None else self.summary(apps_world.view(m)) for _, m in candidates]
+
+    def _replay(
+        self, state: apps_world.AppsState, stretches: list[Stretch], policy: apps_world.TieBreak
+    ) -> apps_world.AppsState | None:
+        """`stretches` replayed from `state`, adopting the target's picks (`apps_world.TieBreak.keep`) and
+        `policy`'s order for the rest; None where one did not settle or settled elsewhere than the target.
+
+        A pod created in one stretch may tie with another whose order only shows later (both kept until a
+        surge ends, then the older one fails): the name order of same-second pods seen at any comparison.
+        """
+        cfg = self.config
+        # the earliest comparison that saw a pod says where it sorts (reversed: earlier ones write last)
+        order = tuple({key: i for stretch in reversed(stretches) for key, i in stretch.order}.items())
+        for stretch in stretches:
+            choose = attrs.evolve(policy, keep=stretch.kept, order=order)
+            for op in stretch.ops:  # accepted before, and acceptance reads the spec only: accepted again
+                state = apps_operations.apply(state, op, release=cfg.release, choose=choose)  # type: ignore[arg-type]
+            horizon, release = cfg.settle_timeout, cfg.release
+            state, ok = apps_world.settle(state, horizon=horizon, release=release, choose=choose)
+            if not ok or self.summary(apps_world.view(state)) != stretch.summary:
+                return None
+        return state
+
+    def _adopt(self, state: apps_world.AppsState | None, here: Stretch) -> None:
+        """The outcome the target matched is the model from now on, whatever policy reached it."""
+        assert state is not None
+        self.adopted, self.pending = state, []
+        # each slot keeps its own way of breaking the claim race from here on
+        self.models = [attrs.evolve(state, gc_after_sync=p.gc_after_sync) for p in self.policies]
+        self.stretches.append(here)
 
     def summary(self, view: AppsClusterView) -> tuple[object, ...]:
         """What a settled state must agree on (the StatefulSet machine overrides it)."""
         return summarize(view)
-
-    def _compare(self, observed: tuple[object, ...]) -> None:
-        allowed = [self.summary(apps_world.view(m)) for m in self.models]
-        if observed in allowed:
-            return
-        lines = [
-            f"observed: {observed}",
-            *(f"model ({p.label}): {a}" for p, a in zip(self.policies, allowed, strict=True)),
-        ]
-        raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
 
     @rule()
     def settle(self) -> None:

@@ -164,7 +164,8 @@ def _daemon_pod(state: world.AppsState, op: DaemonPodAction) -> PodView | None:
         for p in state.pods
         if p.owner and p.owner.uid == ds.uid and not p.deleting and (p.node or targets.get(p.name)) == op.node
     ]
-    return min(mine, key=lambda p: (p.created, p.name), default=None)
+    ranks = state.ranks()  # the oldest pod, same-second ties ordered as the model chose (`TieBreak.rank`)
+    return min(mine, key=lambda p: (p.created, ranks.get(p.name, 0), p.name), default=None)
 
 
 def _edit_node(state: world.AppsState, name: str, **changes: object) -> world.AppsState:

@@ -85,15 +85,61 @@ MAX_ROUNDS = 500
 MAX_EVENTS = 20_000
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
-Choose = Callable[[AnyOf], frozenset[str]]
+RANK_SCALE = 1 << 40  # above any uid number: an adopted rank outweighs the policy's order
+Placement = tuple[str, str, int]  # (DaemonSet name, node, revision number) of a daemon pod
+PodKey = tuple[str, str, int, int]  # a Placement and the creation second: one pod, or interchangeable ones
 
 
-def choose_first(choice: AnyOf) -> frozenset[str]:
-    return choice.first()
+@attrs.frozen
+class TieBreak:
+    """How the model settles what upstream leaves to chance in a DaemonSet sync.
+
+    * Go-map picks: the rolling update and the 250 cap pick pods or nodes from a map within a budget
+      (`AnyOf`); the model takes the smallest names of the pool, or the largest (`reverse`).
+    * Same-second ties: a node's daemon pods sort by creationTimestamp (one-second resolution), then by
+      name, and names end in five random characters. The oldest pod is the one pruning keeps and the status
+      counts, so the order among pods created in one second is a choice too. The model stands in a `rank`
+      for the name, fixed when the pod is created (as the name is): 0 sorts by the model's names,
+      `newer_first` puts the pods created later first.
+    * `keep` adopts the target's picks: given the (DaemonSet, node, revision number) triples a target was
+      observed to settle on, picks prefer creating those and deleting the others. Among same-second peers
+      a pod takes the place the target's pod of the same `PodKey` had in its name order (`order`, where the
+      target was seen with both), else it sorts first when `keep` has its triple (it survived a pruning);
+      `reverse` and `newer_first` still order what the observation leaves open.
+      Still only choices upstream may make: every rank is fixed at creation, every pick stays within its
+      `AnyOf`.
+
+    refs daemon_controller.go (podByCreationTimestampAndPhase, syncNodes: BurstReplicas),
+    update.go (rollingUpdate: the nodeToDaemonPods map walk), apiserver names.go (SimpleNameGenerator:
+    generateName plus 5 random characters)
+    """
+
+    name: str
+    reverse: bool = False
+    newer_first: bool = False
+    keep: frozenset[Placement] | None = None
+    order: tuple[tuple[PodKey, int], ...] = ()
+
+    def pick(self, choice: AnyOf, placement: Callable[[str], Placement], creating: bool) -> frozenset[str]:
+        """`choice.certain` and `choice.pick` members of the pool; `placement` says what each stands for."""
+        pool = sorted(choice.pool, reverse=self.reverse)
+        if self.keep is not None:  # stable: the wanted ones first, name order among each part
+            pool.sort(key=lambda member: (placement(member) in self.keep) != creating)
+        return choice.certain | frozenset(pool[: choice.pick])
+
+    def rank(self, placement: Placement, created: float, uid: int) -> int:
+        """Where a new daemon pod sorts among pods created in the same second on its node (lowest first)."""
+        policy = -uid if self.newer_first else 0
+        if self.keep is None:
+            return policy
+        seen = dict(self.order).get((*placement, int(created)))
+        adopted = seen if seen is not None else (0 if placement in self.keep else 1)
+        return adopted * RANK_SCALE + policy  # what the target showed first, then the policy
 
 
-def choose_last(choice: AnyOf) -> frozenset[str]:
-    return choice.last()
+choose_first = TieBreak("first")
+choose_last = TieBreak("last", reverse=True, newer_first=True)
+Choose = TieBreak
 
 
 @attrs.frozen
@@ -105,6 +151,7 @@ class PodFacts:
     probe_failing: bool = False
     delete_at: float | None = None
     target: str = ""  # daemon pods: the node of their metadata.name affinity
+    rank: int = 0  # daemon pods: stands in for the random name among same-second pods (`TieBreak.rank`)
 
 
 @attrs.frozen
@@ -132,6 +179,9 @@ class AppsState:
 
     def targets(self) -> dict[str, str]:
         return {name: f.target for name, f in self.facts if f.target}
+
+    def ranks(self) -> dict[str, int]:
+        return {name: f.rank for name, f in self.facts if f.rank}
 
 
 def _uid(state: AppsState) -> tuple[AppsState, str]:
@@ -430,8 +480,9 @@ def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) ->
 
 
 def _create_daemon_pod(
-    state: AppsState, ds: DaemonSetView, node: str, rev: ControllerRevisionView
+    state: AppsState, ds: DaemonSetView, node: str, rev: ControllerRevisionView, choose: Choose
 ) -> AppsState:
+    rank = choose.rank((ds.name, node, rev.revision), state.now, state.next_uid)
     state, uid = _uid(state)
     suffix, n = [], state.next_uid
     for _ in range(5):
@@ -452,7 +503,7 @@ def _create_daemon_pod(
         state.now,
     )
     facts = state.fact_map()
-    facts[pod.name] = PodFacts(ready_after=template.behavior.ready_after, target=node)
+    facts[pod.name] = PodFacts(ready_after=template.behavior.ready_after, target=node, rank=rank)
     return _set_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
 
 
@@ -465,11 +516,16 @@ def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> Apps
         state.now,
         targets=state.targets(),
         backoff=dict(state.backoff),
+        ranks=state.ranks(),
     )
+    current = decision.revisions.current
+    deletes = choose.pick(decision.deletes, _placement_of(state, ds), creating=False)
     state = _drop_revisions(_write_revision(state, decision.revisions.written), decision.truncated)
-    for node in sorted(choose(decision.creates)):
-        state = _create_daemon_pod(state, ds, node, decision.revisions.current)
-    state = _delete_pods(state, choose(decision.deletes))
+    for node in sorted(
+        choose.pick(decision.creates, lambda n: (ds.name, n, current.revision), creating=True)
+    ):
+        state = _create_daemon_pod(state, ds, node, current, choose)
+    state = _delete_pods(state, deletes)
     if decision.backoff:
         state = attrs.evolve(
             state, backoff=tuple(sorted({**dict(state.backoff), **dict(decision.backoff)}.items()))
@@ -480,6 +536,22 @@ def _sync_daemonset(state: AppsState, ds: DaemonSetView, choose: Choose) -> Apps
         )
     # The controller's own re-queues; a pod turning Ready re-syncs it once Available (_daemon_ready_resyncs).
     return _timer(state, state.now + decision.requeue_after if decision.requeue_after is not None else None)
+
+
+def _placement_of(state: AppsState, ds: DaemonSetView) -> Callable[[str], Placement]:
+    """What a pod of `ds` stands for in a settled placement: its node and revision number."""
+    numbers = {r.hash: r.revision for r in state.revisions if r.owner.uid == ds.uid}
+    pods, targets = {p.name: p for p in state.pods}, state.targets()
+
+    def placement(name: str) -> Placement:
+        pod = pods[name]
+        return (
+            ds.name,
+            ds_util.target_node(pod, targets),
+            numbers.get(dict(pod.labels).get(CONTROLLER_REVISION_HASH, ""), 0),
+        )
+
+    return placement
 
 
 # ---------------------------------------------------------------- rounds and settling

@@ -87,8 +87,12 @@ def nodes_to_pods(
     targets: Mapping[str, str],
     *,
     include_deleted_terminal: bool = False,
+    ranks: Mapping[str, int] | None = None,
 ) -> dict[str, list[PodView]]:
-    """Claimed pods by target node, oldest first (scheduled first, then creation time, then name)."""
+    """Claimed pods by target node, oldest first (scheduled first, then creation time, then name).
+
+    Upstream's names end in random characters, so the name order of pods created in the same second is
+    a choice: `ranks` (0 where missing) come before the names there (`apps_world.TieBreak.rank`)."""
     # ref daemon_controller.go (getNodesToDaemonPods, podByCreationTimestampAndPhase)
     result: dict[str, list[PodView]] = {}
     for pod in claim_pods(ds, pods):
@@ -97,8 +101,9 @@ def nodes_to_pods(
         node = target_node(pod, targets)
         if node:
             result.setdefault(node, []).append(pod)
+    rank = ranks or {}
     for node_pods in result.values():
-        node_pods.sort(key=lambda p: (not p.node, p.created, p.name))
+        node_pods.sort(key=lambda p: (not p.node, p.created, rank.get(p.name, 0), p.name))
     return result
 
 

@@ -289,13 +289,15 @@ def sync(
     targets: Mapping[str, str] | None = None,
     backoff: Mapping[str, ds_util.Backoff] | None = None,
     expectations_satisfied: bool = True,
+    ranks: Mapping[str, int] | None = None,
 ) -> DaemonSetDecision:
     """One `syncDaemonSet`. `targets` maps unscheduled pod names to the node of their name affinity;
-    `backoff` holds the failed-pod back-off entries by `daemonset.backoff_key`."""
+    `backoff` holds the failed-pod back-off entries by `daemonset.backoff_key`; `ranks` order pods created
+    in the same second before their names do (`daemonset.nodes_to_pods`)."""
     # ref daemon_controller.go (syncDaemonSet, updateDaemonSet)
     targets, backoff = targets or {}, backoff or {}
     revs = ds_util.daemonset_revisions(ds, revisions)
-    by_node = ds_util.nodes_to_pods(ds, pods, targets)
+    by_node = ds_util.nodes_to_pods(ds, pods, targets, ranks=ranks)
     snap = _Snapshot(ds, revs.current.hash, by_node, ds_util.eligibility(ds, nodes), now)
     none = AnyOf()
     if ds.deleting:  # ref syncDaemonSet: nothing, not even status, for a DaemonSet being deleted
@@ -307,7 +309,7 @@ def sync(
     decision = DaemonSetDecision(revs, (), PHASE_MANAGE, creates, deletes, writes, ds.status, requeue)
     if creates.count == 0 and deletes.count == 0:
         decision = _rolling_update(snap, nodes, decision)
-    all_pods = ds_util.nodes_to_pods(ds, pods, targets, include_deleted_terminal=True)
+    all_pods = ds_util.nodes_to_pods(ds, pods, targets, include_deleted_terminal=True, ranks=ranks)
     truncated = ds_util.history_to_delete(ds, revs.old, all_pods)
     status = compute_status(snap, nodes, ds.generation)
     requeues = [r for r in (decision.requeue_after, _status_requeue(ds, status)) if r is not None]
