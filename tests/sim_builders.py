@@ -61,3 +61,16 @@ def summary(view: ClusterView) -> tuple:
         ),
         len(live_pods(view)),
     )
+
+
+def traced_syncs(controller: str, *ops: object, seed: int = 0) -> list:
+    """The sync records of `controller` (a kind) the simulator traced while applying and settling `ops`."""
+    sim = SimulatorAdapter(RunContext(seed=seed))
+    sim.start_sync_trace()
+    try:
+        for op in ops:
+            sim.apply(op)  # type: ignore[arg-type]
+            assert sim.settle(3600).settled
+        return [r for r in sim.take_sync_trace() if r.controller == controller]
+    finally:
+        sim.close()

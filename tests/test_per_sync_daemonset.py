@@ -3,9 +3,8 @@
 import attrs
 import pytest
 from mutants import MUTANTS
+from sim_builders import traced_syncs
 
-from kubeprops.adapters.protocol import RunContext
-from kubeprops.adapters.simulator import simulator_factory
 from kubeprops.reference_model.per_sync import check_sync
 from kubeprops.reference_model.per_sync_daemonset import DS_CREATE, DS_DELETE, DS_HISTORY, DS_STATUS
 from kubeprops.scenario import apps_extra as a
@@ -22,15 +21,7 @@ def rolling(max_unavailable: int, max_surge: int = 0) -> a.DaemonSetUpdateStrate
 
 
 def traced(*ops: object, seed: int = 0) -> list[SyncRecord]:
-    sim = simulator_factory(RunContext(seed=seed))
-    sim.start_sync_trace()
-    try:
-        for op in ops:
-            sim.apply(op)
-            assert sim.settle(3600).settled
-        return [r for r in sim.take_sync_trace() if r.controller == a.DAEMONSET]
-    finally:
-        sim.close()
+    return traced_syncs(a.DAEMONSET, *ops, seed=seed)
 
 
 def create(strategy: a.DaemonSetUpdateStrategy, history: int = 10) -> a.CreateDaemonSet:

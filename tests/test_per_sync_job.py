@@ -3,6 +3,7 @@ pass, a wrong one names its rule), and the simulator's own trace."""
 
 import attrs
 import pytest
+from sim_builders import traced_syncs
 
 from kubeprops.adapters.protocol import RunContext
 from kubeprops.adapters.simulator import simulator_factory
@@ -211,15 +212,7 @@ def test_a_failing_job_deletes_every_active_pod_and_waits_for_them():
 
 
 def traced(*ops: object) -> list[SyncRecord]:
-    sim = simulator_factory(RunContext(seed=0))
-    sim.start_sync_trace()
-    try:
-        for op in ops:
-            sim.apply(op)
-            assert sim.settle(3600).settled
-        return [r for r in sim.take_sync_trace() if r.controller == b.JOB]
-    finally:
-        sim.close()
+    return traced_syncs(b.JOB, *ops)
 
 
 @pytest.fixture(scope="module")

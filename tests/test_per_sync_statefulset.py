@@ -4,9 +4,8 @@ wrong records flagged, and the simulator's own trace judged."""
 import attrs
 import pytest
 from mutants import MUTANTS
+from sim_builders import traced_syncs
 
-from kubeprops.adapters.protocol import RunContext
-from kubeprops.adapters.simulator import simulator_factory
 from kubeprops.reference_model import apps_invariants as inv
 from kubeprops.reference_model import statefulset as sts_util
 from kubeprops.reference_model import statefulset_sync
@@ -254,15 +253,7 @@ def test_a_sync_exactly_min_ready_seconds_after_ready_may_read_the_pod_either_wa
 
 
 def traced(*ops: object, seed: int = 0) -> list[SyncRecord]:
-    sim = simulator_factory(RunContext(seed=seed))
-    sim.start_sync_trace()
-    try:
-        for op in ops:
-            sim.apply(op)
-            assert sim.settle(3600).settled
-        return [r for r in sim.take_sync_trace() if r.controller == a.STATEFULSET]
-    finally:
-        sim.close()
+    return traced_syncs(a.STATEFULSET, *ops, seed=seed)
 
 
 def create(replicas: int, **spec_kw) -> a.CreateStatefulSet:
