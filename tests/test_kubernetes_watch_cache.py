@@ -302,3 +302,36 @@ def test_next_timer_is_when_a_ready_pod_turns_available():
     assert st.next_timer(snapshot, now) == now + 3
     assert st.next_timer(snapshot, now + 5) is None
     assert st.next_timer({**snapshot, "ReplicaSet": [{"metadata": {"name": "rs"}, "spec": {}}]}, now) is None
+
+
+class FakeApiClient:
+    def __init__(self, answer):
+        self.answer = answer
+        self.requests = []
+
+    def call_api(self, path, method, query_params, **kwargs):
+        self.requests.append((method, path, dict(query_params), kwargs["_request_timeout"]))
+        return type("Response", (), {"data": json.dumps(self.answer).encode()})()
+
+
+def test_api_reports_written_objects_but_not_statuses_and_asks_watches_with_bookmarks():
+    from kubeprops.adapters.kubernetes.client import WATCH_SECONDS, Api
+
+    written = []
+    api = Api(FakeApiClient({"kind": "Pod", **obj("a", 3)}))
+    api.on_write.append(lambda kind, o: written.append((kind, o["metadata"]["resourceVersion"])))
+    api.create("Pod", NS, obj("a", 0))
+    api.api_client.answer = {"kind": "Status", "status": "Success"}
+    api.delete("Pod", NS, "a")
+    assert written == [("Pod", "3")]
+    api.watch("Pod", NS, "run=r", "42")
+    method, path, query, timeout = api.api_client.requests[-1]
+    assert (method, path) == ("GET", f"/api/v1/namespaces/{NS}/pods")
+    assert query == {
+        "watch": "true",
+        "resourceVersion": "42",
+        "allowWatchBookmarks": "true",
+        "timeoutSeconds": str(WATCH_SECONDS),
+        "labelSelector": "run=r",
+    }
+    assert timeout[1] > WATCH_SECONDS  # the client gives up only after the server should have ended it
