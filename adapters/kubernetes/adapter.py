@@ -24,6 +24,7 @@ the kubelet stand-in's loop, which also reacts to the cache's events.
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
 import uuid
@@ -49,6 +50,8 @@ from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
 from .volumes import ClaimProvisioner
 from .watch_cache import Reading, WatchCache
+
+log = logging.getLogger(__name__)
 
 OBSERVE_TIMEOUT = 30.0  # seconds apply() waits for the controller to observe a write
 QUIET = 1.0  # seconds without any watch event before a settled-looking namespace counts as settled
@@ -103,7 +106,10 @@ class KubernetesAdapter(
         self.epoch = datetime.fromtimestamp(self.t0, UTC)
         selector = f"{RUN_LABEL}={self.run}"
         self.cache = WatchCache(
-            self.api, self.namespace, WORKLOAD_KINDS, {"Node": selector, "PersistentVolume": selector}
+            self.api,
+            self.namespace,
+            WORKLOAD_KINDS,
+            {"Node": selector, "PersistentVolume": selector, "Namespace": selector},
         )
         self.volumes = ClaimProvisioner(self.api, self.cache, self.namespace, self.run)
         self.kubelet = VirtualKubelet(
@@ -202,14 +208,13 @@ class KubernetesAdapter(
             self.api.delete("Namespace", "", self.namespace, propagationPolicy="Background")
         finally:
             self.kubelet.stop()
-            self.cache.close()
             for name in list(self.kubelet.nodes):
                 self.kubelet.remove_node(name)
             self.volumes.remove_all()
             try:
-                while self._leftovers() and time.monotonic() < deadline:
-                    time.sleep(0.2)
+                self._await_gone(deadline)
             finally:
+                self.cache.close()
                 self.api.close()
 
     def _drop_pod_finalizers(self) -> None:
@@ -222,12 +227,24 @@ class KubernetesAdapter(
                 with contextlib.suppress(NotFound):
                     self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
 
-    def _leftovers(self) -> bool:
-        if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}") or self.volumes.volumes():
+    def _await_gone(self, deadline: float) -> None:
+        """Wait on the watch cache until the run's nodes, volumes and namespace are gone."""
+        if not self.cache.started:  # __init__ failed before starting it
+            try:
+                self.cache.start()
+            except Exception:
+                log.warning("kubernetes adapter %s: cannot watch the deletions", self.run, exc_info=True)
+                return
+        self.cache.wait_until(
+            lambda: not self._leftovers(self.cache.read().objects), deadline - time.monotonic()
+        )
+
+    def _leftovers(self, objects: dict[str, list[Obj]]) -> bool:
+        if objects["Node"] or objects["PersistentVolume"]:
             return True
         if self.wait_for_namespace:
-            return self.api.get("Namespace", "", self.namespace) is not None
-        return any(self.api.list(kind, self.namespace) for kind in WORKLOAD_KINDS)
+            return bool(objects["Namespace"])
+        return any(objects[kind] for kind in WORKLOAD_KINDS)
 
     # ------------------------------------------------------------ reading
 

@@ -100,6 +100,10 @@ class WatchCache:
         self._threads = []
 
     @property
+    def started(self) -> bool:
+        return bool(self._threads)
+
+    @property
     def stopped(self) -> bool:
         return self._stop.is_set()
 
