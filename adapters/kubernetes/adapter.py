@@ -11,15 +11,20 @@ controller-manager's pod GC force-deletes them: pod GC checks every 20 s and wai
 for a node that is missing (pkg/controller/podgc/gc_controller.go, gcCheckPeriod, quarantineTime), so
 they go 40-60 s later, and only then are they replaced. `settle` waits for that.
 
+The run's objects are read from a watch cache (`watch_cache`: LIST once, then WATCH each kind): `settle`,
+`advance` and the waits after writes sleep on it until the next event or the next timer that can change
+their verdict (`settle.next_timer`), instead of listing the namespace again and again.
+
 The operations live in mixins by kind: `adapter_workloads` (ReplicaSet, Deployment, pods, node join and
 leave), `adapter_apps` (DaemonSet, node edits), `adapter_statefulset`, `adapter_batch` (Job),
 `adapter_cronjob`. Claims of StatefulSets are bound by the adapter's own provisioner (`volumes`), run by
-the kubelet stand-in's loop.
+the kubelet stand-in's loop, which also reacts to the cache's events.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
 import uuid
@@ -44,10 +49,12 @@ from .client import Api, Conflict, NotFound, Obj, load_api_client
 from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
 from .volumes import ClaimProvisioner
+from .watch_cache import Reading, WatchCache
 
-POLL = 0.1
+log = logging.getLogger(__name__)
+
 OBSERVE_TIMEOUT = 30.0  # seconds apply() waits for the controller to observe a write
-QUIET = 1.0  # seconds without any change before a settled-looking namespace counts as settled
+QUIET = 1.0  # seconds without any watch event before a settled-looking namespace counts as settled
 MAX_SETTLE = 150.0  # real seconds settle() waits at most, whatever the property's budget
 CLOSE_TIMEOUT = 120.0
 INSTANT_TIMEOUT = 30.0  # seconds a DaemonSet / Job / node operation waits for the immediate reactions
@@ -97,12 +104,22 @@ class KubernetesAdapter(
         self.placement = Placement(self.run, f"{self.run}-")
         self.t0 = float(int(time.time()))  # whole seconds: API timestamps are whole seconds too
         self.epoch = datetime.fromtimestamp(self.t0, UTC)
-        self.volumes = ClaimProvisioner(self.api, self.namespace, self.run)
-        self.kubelet = VirtualKubelet(self.api, self.namespace, self.run, chores=(self.volumes.sync_once,))
+        selector = f"{RUN_LABEL}={self.run}"
+        self.cache = WatchCache(
+            self.api,
+            self.namespace,
+            WORKLOAD_KINDS,
+            {"Node": selector, "PersistentVolume": selector, "Namespace": selector},
+        )
+        self.volumes = ClaimProvisioner(self.api, self.cache, self.namespace, self.run)
+        self.kubelet = VirtualKubelet(
+            self.api, self.cache, self.namespace, self.run, chores=(self.volumes.sync_once,)
+        )
         self._closed = False
         try:
             meta = {"name": self.namespace, "labels": {RUN_LABEL: self.run}}
             self.api.create("Namespace", "", {"apiVersion": "v1", "kind": "Namespace", "metadata": meta})
+            self.cache.start()
             for i in range(nodes):
                 self.kubelet.add_node(self.placement.node_name(f"node-{i}"))
             self.kubelet.start()
@@ -121,31 +138,36 @@ class KubernetesAdapter(
             self._finish_instant()
 
     def advance(self, seconds: float, observer: Observer | None = None) -> None:
+        """Let `seconds` of real time pass; the observer sees every change of the namespace meanwhile."""
         deadline = time.monotonic() + seconds
         last = None
+        self.cache.caught_up()
         while time.monotonic() < deadline:
-            snapshot = self._snapshot()
-            if observer is not None and st.fingerprint(snapshot) != last:
-                last = st.fingerprint(snapshot)
-                observer(self._view(snapshot))
-            time.sleep(min(POLL * 2, max(0.0, deadline - time.monotonic())))
+            reading = self.cache.read()
+            if observer is not None and reading.changes != last:
+                last = reading.changes
+                observer(self._view(reading.objects))
+            self.cache.wait(reading.version, deadline - time.monotonic())
 
     def settle(self, timeout: float, observer: Observer | None = None) -> SettleResult:
+        """Wait until `settle.unsettled_reason` finds nothing and no event came for QUIET seconds; checked
+        again on each event and at the next timer that can change the verdict, never on a fixed beat."""
         start = time.monotonic()
         budget = min(timeout, self.max_settle)
-        last, quiet_since, reason = None, start, ""
+        last = None
+        self.cache.caught_up()
         while True:
-            now = time.monotonic()
-            snapshot = self._snapshot()
-            fp = st.fingerprint(snapshot)
-            if fp != last:
-                last, quiet_since = fp, now
-                if observer is not None:
-                    observer(self._view(snapshot))
+            reading = self.cache.read()
+            now, wall = time.monotonic(), time.time()
+            if observer is not None and reading.changes != last:
+                last = reading.changes
+                observer(self._view(reading.objects))
+            quiet_since = max(start, reading.changed_at)
+            snapshot = reading.objects
             reason = st.unsettled_reason(
                 snapshot,
                 set(self.kubelet.nodes),
-                time.time(),
+                wall,
                 self._kubelet_waits,
                 schedulable=self._schedulable(snapshot),
             )
@@ -154,10 +176,17 @@ class KubernetesAdapter(
             if now - start >= budget:
                 why = reason or "objects still changing"
                 return SettleResult(False, now - start, f"not settled after {budget:g}s of real time: {why}")
-            time.sleep(POLL)
+            wake = start + budget
+            if not reason:
+                wake = min(wake, quiet_since + QUIET)
+            timer = st.next_timer(snapshot, wall)
+            if timer is not None:
+                wake = min(wake, now + timer - wall)
+            self.cache.wait(reading.version, wake - now)
 
     def observe(self) -> ClusterView:
-        return self._view(self._snapshot())
+        self.cache.caught_up()
+        return self._view(self.cache.read().objects)
 
     def close(self) -> None:
         """Empty and delete the namespace, delete the nodes and their Leases; wait until all are gone.
@@ -183,9 +212,9 @@ class KubernetesAdapter(
                 self.kubelet.remove_node(name)
             self.volumes.remove_all()
             try:
-                while self._leftovers() and time.monotonic() < deadline:
-                    time.sleep(0.2)
+                self._await_gone(deadline)
             finally:
+                self.cache.close()
                 self.api.close()
 
     def _drop_pod_finalizers(self) -> None:
@@ -198,34 +227,42 @@ class KubernetesAdapter(
                 with contextlib.suppress(NotFound):
                     self.api.merge_patch("Pod", self.namespace, pod["metadata"]["name"], patch)
 
-    def _leftovers(self) -> bool:
-        if self.api.list("Node", selector=f"{RUN_LABEL}={self.run}") or self.volumes.volumes():
+    def _await_gone(self, deadline: float) -> None:
+        """Wait on the watch cache until the run's nodes, volumes and namespace are gone."""
+        if not self.cache.started:  # __init__ failed before starting it
+            try:
+                self.cache.start()
+            except Exception:
+                log.warning("kubernetes adapter %s: cannot watch the deletions", self.run, exc_info=True)
+                return
+        self.cache.wait_until(
+            lambda: not self._leftovers(self.cache.read().objects), deadline - time.monotonic()
+        )
+
+    def _leftovers(self, objects: dict[str, list[Obj]]) -> bool:
+        if objects["Node"] or objects["PersistentVolume"]:
             return True
         if self.wait_for_namespace:
-            return self.api.get("Namespace", "", self.namespace) is not None
-        return any(self.api.list(kind, self.namespace) for kind in WORKLOAD_KINDS)
+            return bool(objects["Namespace"])
+        return any(objects[kind] for kind in WORKLOAD_KINDS)
 
     # ------------------------------------------------------------ reading
 
     def _snapshot(self) -> dict[str, list[Obj]]:
-        return {kind: self.api.list(kind, self.namespace) for kind in WORKLOAD_KINDS}
+        """The cached objects (the run's namespace, its nodes and volumes), with our own writes in."""
+        self.cache.caught_up()
+        return self.cache.read().objects
 
     def _view(self, snapshot: dict[str, list[Obj]]) -> ClusterView:
-        nodes = self.api.list("Node", selector=f"{RUN_LABEL}={self.run}")
         # now = time.time() - t0 and epoch = t0: epoch + now is the wall-clock time of the view
-        return views.cluster_view(snapshot, nodes, self.placement, time.time() - self.t0, self.epoch)
+        return views.cluster_view(
+            snapshot, snapshot["Node"], self.placement, time.time() - self.t0, self.epoch
+        )
 
     def _schedulable(self, snapshot: dict[str, list[Obj]]) -> Callable[[Obj], bool]:
-        """`settle.can_schedule` against the run's nodes, read once per check and only when needed."""
+        """`settle.can_schedule` against the run's nodes."""
         claims = {c["metadata"]["name"]: c for c in snapshot["PersistentVolumeClaim"]}
-        nodes: list[Obj] = []
-
-        def check(pod: Obj) -> bool:
-            if not nodes:
-                nodes.extend(self.api.list("Node", selector=f"{RUN_LABEL}={self.run}"))
-            return st.can_schedule(pod, nodes, claims)
-
-        return check
+        return lambda pod: st.can_schedule(pod, snapshot["Node"], claims)
 
     def _kubelet_waits(self, pod: Obj) -> bool:
         return self.kubelet.waiting(pod, time.time())
@@ -238,30 +275,33 @@ class KubernetesAdapter(
         is left waits for a timer), as the simulator runs to idle at the instant; bounded, since a
         real cluster may also just be slow (the next settle then says so)."""
         start = time.monotonic()
-        last, quiet_since = None, start
+        self.cache.caught_up()
         while time.monotonic() - start < INSTANT_TIMEOUT:
+            reading = self.cache.read()
             now = time.monotonic()
-            snapshot = self._snapshot()
-            fp = st.fingerprint(snapshot)
-            if fp != last:
-                last, quiet_since = fp, now
-            nodes = set(self.kubelet.nodes)
-            schedulable = self._schedulable(snapshot)
-            busy = st.unsettled_reason(
-                snapshot, nodes, time.time(), self._kubelet_due, timers=False, schedulable=schedulable
-            ) or next(filter(None, (cronjob_reason(c, snapshot["Job"]) for c in snapshot["CronJob"])), "")
+            quiet_since = max(start, reading.changed_at)
+            busy = self._instant_busy(reading)
             if not busy and now - quiet_since >= INSTANT_QUIET:
                 return
-            time.sleep(POLL / 2)
+            # busy: what is due happens at once and shows as an event (a due pod is played by our kubelet)
+            wake = start + INSTANT_TIMEOUT if busy else quiet_since + INSTANT_QUIET
+            self.cache.wait(reading.version, wake - now)
+
+    def _instant_busy(self, reading: Reading) -> str:
+        snapshot = reading.objects
+        nodes, schedulable = set(self.kubelet.nodes), self._schedulable(snapshot)
+        return st.unsettled_reason(
+            snapshot, nodes, time.time(), self._kubelet_due, timers=False, schedulable=schedulable
+        ) or next(filter(None, (cronjob_reason(c, snapshot["Job"]) for c in snapshot["CronJob"])), "")
 
     # ------------------------------------------------------------ writing
 
     def _create(self, kind: str, manifest: Obj) -> None:
         try:
-            self.api.create(kind, self.namespace, self.placement.inject(manifest))
+            created = self.api.create(kind, self.namespace, self.placement.inject(manifest))
         except Conflict as err:
             raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
-        self._await_observed(kind, manifest["metadata"]["name"])
+        self._await_observed(kind, created)
 
     def _edit(self, kind: str, name: str, change: Callable[[Obj], None]) -> None:
         """Read, change the spec, replace; a conflict (the controller wrote status meanwhile) retries."""
@@ -271,22 +311,25 @@ class KubernetesAdapter(
                 return
             change(current["spec"])
             try:
-                self.api.update(kind, self.namespace, current)
+                written = self.api.update(kind, self.namespace, current)
             except Conflict:
                 continue
-            self._await_observed(kind, name)
+            self._await_observed(kind, written)
             return
         raise RuntimeError(f"{kind} {name}: 20 conflicting writes in a row")
 
-    def _await_observed(self, kind: str, name: str) -> None:
-        deadline = time.monotonic() + OBSERVE_TIMEOUT
-        while time.monotonic() < deadline:
-            obj = self.api.get(kind, self.namespace, name)
-            if obj is None or (obj.get("status") or {}).get("observedGeneration", 0) >= obj["metadata"].get(
-                "generation", 0
-            ):
-                return
-            time.sleep(POLL / 2)
+    def _await_observed(self, kind: str, written: Obj) -> None:
+        """Wait until the controller observed the generation we wrote (or the object is gone)."""
+        meta = written["metadata"]
+
+        def observed() -> bool:
+            obj = self.cache.get(kind, meta["name"])
+            if obj is None or obj["metadata"]["uid"] != meta["uid"]:
+                return True  # deleted (the cache has our write, see caught_up)
+            return (obj.get("status") or {}).get("observedGeneration", 0) >= meta.get("generation", 0)
+
+        self.cache.caught_up()
+        self.cache.wait_until(observed, OBSERVE_TIMEOUT)
 
 
 def kubernetes_factory(ctx: RunContext, **options: object) -> KubernetesAdapter:

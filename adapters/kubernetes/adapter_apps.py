@@ -7,7 +7,6 @@ pod GC at once, as the apps world's contract says (pod GC itself waits a 40 s qu
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_apps as koa
@@ -18,6 +17,7 @@ from . import settle as st
 from .client import Api, Conflict, Obj
 from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
+from .watch_cache import WatchCache
 
 NODE_NAME_FIELD = "metadata.name"
 TAINT_TIMEOUT = 15.0  # seconds SetNodeReady waits for the node lifecycle controller's taint
@@ -70,6 +70,7 @@ class AppsOperations:
     namespace: str
     placement: Placement
     kubelet: VirtualKubelet
+    cache: WatchCache
     _create: Callable[[str, Obj], None]
     _edit: Callable[[str, str, Callable[[Obj], None]], None]
 
@@ -172,12 +173,13 @@ class AppsOperations:
         if name not in self.kubelet.nodes:
             return
         self.kubelet.set_node_ready(name, op.status)
-        deadline = time.monotonic() + TAINT_TIMEOUT
-        while time.monotonic() < deadline:
-            node = self.api.get("Node", "", name)
-            if node is None or condition_taints(node) == CONDITION_TAINTS[op.status]:
-                return
-            time.sleep(0.1)
+
+        def tainted() -> bool:
+            node = self.cache.get("Node", name)
+            return node is None or condition_taints(node) == CONDITION_TAINTS[op.status]
+
+        self.cache.caught_up()
+        self.cache.wait_until(tainted, TAINT_TIMEOUT)
 
     def _apply_AdvanceTime(self, op: apps.AdvanceTime) -> None:
         self.advance(op.seconds)  # type: ignore[attr-defined]

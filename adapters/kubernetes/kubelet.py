@@ -1,10 +1,11 @@
 """Virtual nodes: Node objects we register and keep alive, and a kubelet stand-in for their pods.
 
 One background thread per adapter (the adapter is I/O by nature; the thread is stopped in `stop`):
-it polls the run's namespace every POLL seconds (a local apiserver answers a small list in about a
-millisecond, so reactions are prompt and we need no watch bookkeeping) and plays the kubelet for pods
-bound to our nodes; every HEARTBEAT seconds it renews each node's Lease in kube-node-lease and its Ready
-condition, without which the node lifecycle controller marks it NotReady and taints it after ~40 s.
+it reads the pods from the adapter's watch cache and plays the kubelet for those bound to our nodes,
+then sleeps on the cache until the next event, the next time a pod of ours is due (a Ready delay, the
+end of a grace period: `pod_status.next_due`) or the next heartbeat. Every HEARTBEAT seconds it renews
+each node's Lease in kube-node-lease and its Ready condition, without which the node lifecycle
+controller marks it NotReady and taints it after ~40 s.
 
 Nodes are tainted `kubeprops.io/virtual=<run>:NoSchedule` and labelled `kubeprops.io/run=<run>`, so no
 foreign pod lands on them and our pods (which tolerate and select them) land nowhere else.
@@ -20,10 +21,11 @@ from collections.abc import Callable, Iterable, Sequence
 
 from . import pod_status as ps
 from .client import Api, Conflict, NotFound, Obj
+from .watch_cache import WatchCache
 
 log = logging.getLogger(__name__)
 
-POLL = 0.1
+RETRY = 1.0  # seconds before the next pass after a failed one (the events it waited for may be past)
 HEARTBEAT = 10.0
 LEASE_SECONDS = 40
 LEASE_NAMESPACE = "kube-node-lease"
@@ -80,9 +82,19 @@ def micro(now: float) -> str:
 
 
 class VirtualKubelet:
-    def __init__(self, api: Api, namespace: str, run: str, chores: Sequence[Callable[[], None]] = ()) -> None:
+    def __init__(
+        self,
+        api: Api,
+        cache: WatchCache,
+        namespace: str,
+        run: str,
+        chores: Sequence[Callable[[], None]] = (),
+    ) -> None:
         self.api = api
-        self.chores = tuple(chores)  # more work for the same poll loop (the volume provisioner)
+        self.cache = cache
+        self.chores = tuple(
+            chores
+        )  # more work for the same loop, on the same events (the volume provisioner)
         self.namespace = namespace
         self.run = run
         self.nodes: dict[str, str] = {}  # API node name -> uid
@@ -198,13 +210,19 @@ class VirtualKubelet:
         elif action == ps.READY:
             self.api.update("Pod", self.namespace, ps.with_readiness(pod, True, now), "status")
 
-    def sync_once(self) -> None:
+    def sync_once(self) -> float | None:
+        """Play every pod of ours that is due; returns the next time one is due with no event (or None)."""
         now = time.time()
-        for pod in self.api.list("Pod", self.namespace):
+        due: list[float] = []
+        for pod in self.cache.read().objects["Pod"]:
             if self.mine(pod):
-                # changed or gone under us: the next poll sees the new version
+                # changed or gone under us: its event wakes the loop again with the new version
                 with contextlib.suppress(Conflict, NotFound):
                     self.play(pod, now)
+                when = ps.next_due(pod, now, self.facts(pod)[0])
+                if when is not None:
+                    due.append(when)
+        return min(due, default=None)
 
     # ------------------------------------------------------------ world actions (from the adapter)
 
@@ -225,6 +243,7 @@ class VirtualKubelet:
                 elif change == "crash" and running:  # the restarted container's delay starts now
                     self.forced_ready.discard(uid)
                     self.started[uid] = now
+            self.cache.poke()  # what the loop plays next may have changed even if we write nothing
             if not running and change != "fail":
                 return
             if change == "crash":
@@ -262,20 +281,27 @@ class VirtualKubelet:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
+            seen = self.cache.version  # read before the pass: an event during it wakes the next at once
+            wake = self._last_beat + HEARTBEAT
             try:
-                if time.monotonic() - self._last_beat >= HEARTBEAT:
+                if time.monotonic() >= wake:
                     self._last_beat = time.monotonic()
+                    wake = self._last_beat + HEARTBEAT
                     self.heartbeat()
-                self.sync_once()
+                due = self.sync_once()
                 for chore in self.chores:
                     chore()
+                if due is not None:
+                    wake = min(wake, time.monotonic() + due - time.time())
             except Exception:  # keep playing: one failed request must not stop every node's kubelet
                 self.errors += 1
                 log.exception("virtual kubelet %s: sync failed", self.run)
-            self._stop.wait(POLL)
+                wake = min(wake, time.monotonic() + RETRY)
+            self.cache.wait(seen, wake - time.monotonic())
 
     def stop(self) -> None:
         self._stop.set()
+        self.cache.poke()  # wake the loop so it sees the stop
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None

@@ -78,6 +78,20 @@ def due_action(
     return READY if now >= since + delay else ""
 
 
+def next_due(pod: Obj, now: float, started: float | None) -> float | None:
+    """The next wall-clock time after `now` at which `due_action` may turn non-empty without any write:
+    the end of a deletion's grace period, or the Ready delay of a running pod (None when neither)."""
+    meta = pod["metadata"]
+    if meta.get("deletionTimestamp"):
+        end = wall(meta["deletionTimestamp"])
+        return end if end > now else None
+    delay = ready_after(pod)
+    if phase(pod) != "Running" or delay is None:
+        return None
+    since = started if started is not None else wall(pod["status"].get("startTime") or stamp(now))
+    return since + delay if since + delay > now else None
+
+
 def waiting(
     pod: Obj, now: float, started: float | None, probe_failing: bool, forced: bool, node_ready: bool = True
 ) -> bool:

@@ -7,8 +7,9 @@ still has to start, make Ready or finish deleting, a pod on a node that left (po
 object whose controller was deleted (the garbage collector will delete it), a Job pod orphaned that way
 still holding the tracking finalizer (the Job controller will remove it), a Ready pod not yet available
 after minReadySeconds (the controller requeues for it), a Deployment whose rollout is neither complete nor
-past its progress deadline. Then the adapter also asks for a quiet period without any resourceVersion
-change, for the writes these checks cannot foresee.
+past its progress deadline. Then the adapter also asks for a quiet period without any watch event, for
+the writes these checks cannot foresee. The adapter re-checks on each event of its watch cache and at
+`next_timer`, the one time-driven change no event announces.
 """
 
 from __future__ import annotations
@@ -322,9 +323,20 @@ def unsettled_reason(
     return ""
 
 
-def fingerprint(snapshot: dict[str, list[Obj]]) -> frozenset[tuple[str, str, str]]:
-    return frozenset(
-        (kind, o["metadata"]["name"], o["metadata"].get("resourceVersion", ""))
-        for kind, objs in snapshot.items()
-        for o in objs
-    )
+def next_timer(snapshot: dict[str, list[Obj]], now: float) -> float | None:
+    """The next wall-clock time after `now` at which a verdict above may change with no event: a Ready
+    pod turning available after a workload's minReadySeconds (the others wait for a controller's write).
+    Every Ready pod is paired with every minReadySeconds of the namespace: a few extra wake-ups at most."""
+    min_ready = {
+        (o.get("spec") or {}).get("minReadySeconds", 0)
+        for kind in ("ReplicaSet", "DaemonSet", "StatefulSet")
+        for o in snapshot.get(kind, ())
+    } - {0}
+    times = [
+        ps.wall(c["lastTransitionTime"]) + m
+        for pod in snapshot.get("Pod", ())
+        for c in (pod.get("status") or {}).get("conditions") or ()
+        if c["type"] == "Ready" and c["status"] == "True"
+        for m in min_ready
+    ]
+    return min((t for t in times if t > now), default=None)

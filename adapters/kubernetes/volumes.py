@@ -21,6 +21,7 @@ import contextlib
 
 from .client import Api, Conflict, NotFound, Obj
 from .kubelet import RUN_LABEL
+from .watch_cache import WatchCache
 
 RELEASED = ("Released", "Failed")  # the claim is gone: nothing will use the volume again
 
@@ -62,8 +63,11 @@ def volume_for(claim: Obj, run: str) -> Obj:
 
 
 class ClaimProvisioner:
-    def __init__(self, api: Api, namespace: str, run: str) -> None:
+    """Run on each event by the kubelet stand-in's loop: claims and volumes come from the watch cache."""
+
+    def __init__(self, api: Api, cache: WatchCache, namespace: str, run: str) -> None:
         self.api = api
+        self.cache = cache
         self.namespace = namespace
         self.run = run
 
@@ -71,10 +75,10 @@ class ClaimProvisioner:
         return self.api.list("PersistentVolume", selector=f"{RUN_LABEL}={self.run}")
 
     def sync_once(self) -> None:
-        claims = self.api.list("PersistentVolumeClaim", self.namespace)
-        if not claims:
+        objects = self.cache.read().objects
+        claims, volumes = objects["PersistentVolumeClaim"], objects["PersistentVolume"]
+        if not claims and not volumes:
             return
-        volumes = self.volumes()
         provided = {((v.get("spec") or {}).get("claimRef") or {}).get("uid") for v in volumes}
         for claim in claims:
             if needs_volume(claim) and claim["metadata"]["uid"] not in provided:
