@@ -216,6 +216,8 @@ def run_property(
         message = f"{stats.unknown} example(s) did not settle: " + "; ".join(
             sorted(set(stats.unknown_reasons))
         )
+    elif verdict == PASS and stats.stalls:
+        message = f"{stats.stalls} example(s) never settled, as the model predicts (the controllers loop)"
     elapsed = time.monotonic() - started
     found = _counterexample(controller, prop, stats, release, message) if verdict == FAIL else None
     return PropertyResult(controller, prop.name, verdict, elapsed, stats, message, prop.description, found)

@@ -10,7 +10,10 @@ is attributed to exactly one property:
 * `per-sync` - every completed controller sync the target recorded made writes the model allows from the
   snapshot it read (targets with the SYNC_TRACE capability only).
 
-"Did not settle" is unknown, never a violation: the run records it and stops comparing.
+"Did not settle" is unknown, never a violation: the run records it and stops comparing. Except where the
+model says upstream's controllers never settle either (they loop at one instant; `MODEL_LOOPS`): then a
+target that does not settle agrees with the model (a stall, counted, not unknown), and a target that settles
+is a `settled` violation.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from kubeprops.adapters.protocol import (
     Adapter,
     AdapterFactory,
     RunContext,
+    SettleResult,
     SyncTracing,
 )
 from kubeprops.reference_model import world, world_operations
@@ -83,6 +87,7 @@ class RunStats:
     syncs_checked: int = 0
     settles: int = 0
     unknown: int = 0
+    stalls: int = 0  # examples where the target, as the model predicts, never settled
     unknown_reasons: list[str] = attrs.Factory(list)
     # the last example run: its seed and steps (operations and SETTLE); after a failure, the shrunk one
     last_seed: int = 0
@@ -111,6 +116,7 @@ def violations(header: str, found: list) -> PropertyViolation:
 
 
 MODEL_UNSETTLED = "the model did not settle within the horizon"
+MODEL_LOOPS = "the model's controllers loop at one instant without end, as upstream's do here"
 
 
 class DrivenMachine(RuleBasedStateMachine):
@@ -139,6 +145,7 @@ class DrivenMachine(RuleBasedStateMachine):
         self.steps: list[Operation | str] = []  # ops and SETTLE, for the scenario file of a failure
         self.settled = False
         self.unknown = False
+        self.stalled = False  # neither target nor model settles, as the model predicts: stop comparing
         self.last_view: object | None = None  # the previous observed state, for transition invariants
 
     def start(self, seed: int) -> Adapter:
@@ -243,13 +250,27 @@ class DrivenMachine(RuleBasedStateMachine):
         self.steps.append(SETTLE)
         result = self.adapter.settle(cfg.settle_timeout, observer=self.on_state)
         model_problem = self.settle_model()
+        if model_problem == MODEL_LOOPS:
+            self._stall_as_predicted(result)
+            return
         if not result.settled or model_problem:
             self._mark_unknown((result.reason if not result.settled else model_problem) or MODEL_UNSETTLED)
             return
         self.settled = True
         observed = self.observe_now()
-        if cfg.check == SETTLED and not self.unknown:
+        if cfg.check == SETTLED and not self.unknown and not self.stalled:
             self.compare_settled(observed)
+
+    def _stall_as_predicted(self, result: SettleResult) -> None:
+        if not result.settled:
+            say(f"stalled as the model predicts: {result.reason}")
+            if not self.stalled:
+                self.stalled = True
+                self.config.stats.stalls += 1
+            return
+        if self.config.check == SETTLED and not self.unknown and not self.stalled:
+            raise PropertyViolation(f"the target settled, but {MODEL_LOOPS}")
+        self._mark_unknown(MODEL_LOOPS)
 
     def settle_model(self) -> str:
         """Let the model settle as the target did: "" when it settled, else why not."""
@@ -268,7 +289,7 @@ class DrivenMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         try:
-            if self.adapter is not None and self.settles and not self.unknown and self.ops:
+            if self.adapter is not None and self.settles and not (self.unknown or self.stalled) and self.ops:
                 self.settle_and_compare()
         finally:
             if self.adapter is not None:

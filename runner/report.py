@@ -110,7 +110,8 @@ def _junit_outcome(case: ET.Element, result: PropertyResult) -> None:
     stats = result.stats
     ET.SubElement(case, "system-out").text = (
         f"examples={stats.examples} steps={stats.steps} states_checked={stats.states_checked} "
-        f"syncs_checked={stats.syncs_checked} settles={stats.settles} unknown={stats.unknown}"
+        f"syncs_checked={stats.syncs_checked} settles={stats.settles} unknown={stats.unknown} "
+        f"stalls={stats.stalls}"
     )
 
 

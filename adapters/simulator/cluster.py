@@ -30,6 +30,7 @@ from .faults import FaultPlan
 from .gc import GarbageCollector, PodGarbageCollector
 from .informer import Informer
 from .kubelet import Kubelet
+from .livelock import REPEATS, LoopDetector
 from .node_lifecycle import EVICT, NodeLifecycle
 from .objects import (
     CONTROLLER_REVISION,
@@ -50,6 +51,7 @@ from .tracing import SyncTracer
 
 DEFAULT_NODES = 3
 DEFAULT_MAX_STEPS = 200_000
+WATCH_FOR_LOOPS_AFTER = 5_000  # steps at one instant; most instants take far fewer
 QUIET, CHANGE, TIMEOUT = "quiet", "change", "timeout"
 LOOKAHEAD_SECONDS = 86_400.0  # how far past a settle deadline a fork looks for a change
 
@@ -164,6 +166,7 @@ class Cluster:
         self.gc = GarbageCollector(self.store)
         self.pod_gc = PodGarbageCollector(self.store, self.clock)
         self.steps = 0
+        self._loops = LoopDetector(self.store)
         self.on_change: Callable[[], None] | None = None
         self._notified_version = 0
         for i in range(nodes):
@@ -255,9 +258,22 @@ class Cluster:
                 self.on_change()
 
     def run_until_idle(self, max_steps: int = DEFAULT_MAX_STEPS) -> int:
-        for count in range(max_steps):
+        for count in range(min(max_steps, WATCH_FOR_LOOPS_AFTER)):
             if not self.step():
                 return count
+        # a long instant: from here on a recurring store content is a loop (see livelock.py)
+        self._loops.attach()
+        try:
+            for count in range(WATCH_FOR_LOOPS_AFTER, max_steps):
+                if not self.step():
+                    return count
+                if self._loops.looping:
+                    raise Livelock(
+                        f"the store's content recurred {REPEATS} times after {count} steps at "
+                        f"t={self.clock.now}s"
+                    )
+        finally:
+            self._loops.detach()
         raise Livelock(f"still busy after {max_steps} steps at t={self.clock.now}s")
 
     def idle(self) -> bool:

@@ -108,6 +108,9 @@ class Store:
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)
 
+    def unwatch(self, watcher: Watcher) -> None:
+        self._watchers.remove(watcher)
+
     # ------------------------------------------------------------ writes
 
     def create(self, kind: str, obj: Obj, *, dry_run: bool = False) -> Obj:
