@@ -51,7 +51,7 @@ from .tracing import SyncTracer
 
 DEFAULT_NODES = 3
 DEFAULT_MAX_STEPS = 200_000
-WATCH_FOR_LOOPS_AFTER = 5_000  # steps at one instant; most instants take far fewer
+WATCH_FOR_LOOPS_AFTER = 1_000  # steps at one instant; most instants take fewer
 QUIET, CHANGE, TIMEOUT = "quiet", "change", "timeout"
 LOOKAHEAD_SECONDS = 86_400.0  # how far past a settle deadline a fork looks for a change
 
