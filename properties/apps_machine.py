@@ -17,6 +17,7 @@ build on the choices the target made, each of them a choice upstream may make.
 
 from __future__ import annotations
 
+import graphlib
 import itertools
 import typing
 from typing import ClassVar
@@ -103,10 +104,9 @@ def summarize(view: AppsClusterView) -> tuple[DaemonSetSummary, ...]:
             if p.owner is not None and p.owner.uid == ds.uid and not p.deleting
         )
         s = ds.status
-        # read from the oldest pod of each node: left out (-1) where that is a tie
+        # read from the oldest pod of each node; where that is a same-second tie the target's names decided
+        # it, and the model follows them (`merged_order`, `apps_world.TieBreak.rank`)
         counted = (s.number_ready, s.number_available, s.updated_number_scheduled, s.number_unavailable)
-        if _oldest_is_a_tie(view, ds.uid):
-            counted = (-1, -1, -1, -1)
         status = (
             s.desired_number_scheduled,
             s.current_number_scheduled,
@@ -131,34 +131,58 @@ def kept_placements(view: AppsClusterView) -> frozenset[apps_world.Placement]:
     return frozenset(kept)
 
 
-def name_order(view: AppsClusterView) -> tuple[tuple[apps_world.PodKey, int], ...]:
-    """Each daemon pod's place in the name order of its node's pods created in the same second: how the
-    target broke that tie (`apps_world.TieBreak.order`)."""
-    peers: dict[tuple[str, str, int], list[tuple[str, apps_world.PodKey]]] = {}
+def name_order(view: AppsClusterView) -> tuple[tuple[apps_world.Placement, int], ...]:
+    """Each daemon pod's place in the name order of its node's pods created in the same second, where it
+    has such peers: how the target broke that tie (`apps_world.TieBreak.order`). Keyed by placement, not
+    by the second: the model's clock may run ahead of the target's (it fires timers that change nothing,
+    which a target's settle never waits for)."""
+    peers: dict[tuple[str, str, int], list[tuple[str, apps_world.Placement]]] = {}
     for ds in view.daemonsets:
         numbers = {r.hash: r.revision for r in view.revisions if r.owner.uid == ds.uid}
         for p in view.pods:
             if p.owner is not None and p.owner.uid == ds.uid and p.node:
                 rev = numbers.get(dict(p.labels).get("controller-revision-hash", ""), 0)
                 peers.setdefault((ds.name, p.node, int(p.created)), []).append(
-                    (p.name, (ds.name, p.node, rev, int(p.created)))
+                    (p.name, (ds.name, p.node, rev))
                 )
-    return tuple((key, i) for group in peers.values() for i, (_, key) in enumerate(sorted(group)))
+    ties = [sorted(group) for group in peers.values() if len(group) > 1]
+    return tuple((key, i) for group in ties for i, (_, key) in enumerate(group))
 
 
-def _oldest_is_a_tie(view: AppsClusterView, uid: str) -> bool:
-    """Whether some node's two oldest counted pods were created in the same second.
+def merged_order(stretches: list[Stretch]) -> tuple[tuple[apps_world.Placement, int], ...]:
+    """Each node's same-second name order as every comparison together shows it.
 
-    The status counts read the oldest pod per node; creation timestamps have one-second resolution, and
-    upstream breaks a tie by pod name (random), so which pod is counted is not determined.
-    ref: pkg/controller/daemon/daemon_controller.go (podByCreationTimestampAndPhase)
+    Places from different comparisons do not compare (one may see two pods tie, a later one the
+    survivor tie with a new peer), the orders they show do: each node's observed sequences are merged
+    into one order (a topological sort of "seen before"); where they contradict each other (a placement
+    seen on both sides of another, in different ties), the earliest sighting wins.
     """
-    by_node: dict[str, list[int]] = {}
-    for p in view.pods:
-        counted = not (p.deleting and p.phase in ("Succeeded", "Failed"))  # as getNodesToDaemonPods
-        if p.owner is not None and p.owner.uid == uid and p.node and counted:
-            by_node.setdefault(p.node, []).append(int(p.created))
-    return any(len(c) > 1 and sorted(c)[0] == sorted(c)[1] for c in by_node.values())
+    sequences: dict[tuple[str, str], list[list[apps_world.Placement]]] = {}
+    for stretch in stretches:
+        groups: dict[tuple[str, str], list[tuple[int, apps_world.Placement]]] = {}
+        for key, i in stretch.order:
+            groups.setdefault(key[:2], []).append((i, key))
+        for node, members in groups.items():
+            sequences.setdefault(node, []).append([key for _, key in sorted(members)])
+    return tuple((key, i) for seqs in sequences.values() for i, key in enumerate(_merge(seqs)))
+
+
+def _merge(sequences: list[list[apps_world.Placement]]) -> list[apps_world.Placement]:
+    first_seen = list(dict.fromkeys(key for seq in sequences for key in seq))
+    sorter = graphlib.TopologicalSorter({key: set() for key in first_seen})
+    for seq in sequences:
+        for before, after in itertools.pairwise(seq):
+            sorter.add(after, before)
+    try:
+        sorter.prepare()
+    except graphlib.CycleError:
+        return first_seen
+    merged: list[apps_world.Placement] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=first_seen.index)  # unordered peers: as first seen
+        merged.extend(ready)
+        sorter.done(*ready)
+    return merged
 
 
 @attrs.frozen
@@ -167,7 +191,7 @@ class Stretch:
 
     ops: tuple[Operation, ...]
     kept: frozenset[apps_world.Placement]
-    order: tuple[tuple[apps_world.PodKey, int], ...]
+    order: tuple[tuple[apps_world.Placement, int], ...]
     summary: object
 
 
@@ -264,8 +288,7 @@ class AppsMachine(DrivenMachine):
         surge ends, then the older one fails): the name order of same-second pods seen at any comparison.
         """
         cfg = self.config
-        # the earliest comparison that saw a pod says where it sorts (reversed: earlier ones write last)
-        order = tuple({key: i for stretch in reversed(stretches) for key, i in stretch.order}.items())
+        order = merged_order(stretches)
         for stretch in stretches:
             choose = attrs.evolve(policy, keep=stretch.kept, order=order)
             for op in stretch.ops:  # accepted before, and acceptance reads the spec only: accepted again

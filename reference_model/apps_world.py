@@ -87,7 +87,6 @@ NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 
 RANK_SCALE = 1 << 40  # above any uid number: an adopted rank outweighs the policy's order
 Placement = tuple[str, str, int]  # (DaemonSet name, node, revision number) of a daemon pod
-PodKey = tuple[str, str, int, int]  # a Placement and the creation second: one pod, or interchangeable ones
 
 
 @attrs.frozen
@@ -103,7 +102,7 @@ class TieBreak:
       `newer_first` puts the pods created later first.
     * `keep` adopts the target's picks: given the (DaemonSet, node, revision number) triples a target was
       observed to settle on, picks prefer creating those and deleting the others. Among same-second peers
-      a pod takes the place the target's pod of the same `PodKey` had in its name order (`order`, where the
+      a pod takes the place the target's pod of the same placement had in its name order (`order`, where the
       target was seen with both), else it sorts first when `keep` has its triple (it survived a pruning);
       `reverse` and `newer_first` still order what the observation leaves open.
       Still only choices upstream may make: every rank is fixed at creation, every pick stays within its
@@ -118,7 +117,7 @@ class TieBreak:
     reverse: bool = False
     newer_first: bool = False
     keep: frozenset[Placement] | None = None
-    order: tuple[tuple[PodKey, int], ...] = ()
+    order: tuple[tuple[Placement, int], ...] = ()
 
     def pick(self, choice: AnyOf, placement: Callable[[str], Placement], creating: bool) -> frozenset[str]:
         """`choice.certain` and `choice.pick` members of the pool; `placement` says what each stands for."""
@@ -132,7 +131,7 @@ class TieBreak:
         policy = -uid if self.newer_first else 0
         if self.keep is None:
             return policy
-        seen = dict(self.order).get((*placement, int(created)))
+        seen = dict(self.order).get(placement)
         adopted = seen if seen is not None else (0 if placement in self.keep else 1)
         return adopted * RANK_SCALE + policy  # what the target showed first, then the policy
 

@@ -133,7 +133,7 @@ def test_ranks_of_each_policy():
     observed = world.TieBreak("observed", keep=frozenset({kept}))
     assert observed.rank(kept, 5.0, uid=7) < observed.rank(gone, 5.0, uid=6)  # the survivor sorts first
     # where the target was seen with both pods, its name order wins over what survived
-    order = ((("agent", "node-0", 2, 5), 0), (("agent", "node-0", 3, 5), 1))
+    order = ((("agent", "node-0", 2), 0), (("agent", "node-0", 3), 1))
     seen = world.TieBreak("observed", keep=frozenset({kept}), order=order)
     assert seen.rank(gone, 5.0, uid=6) < seen.rank(kept, 5.0, uid=7)
 
@@ -214,3 +214,52 @@ def test_the_comparison_still_rejects_an_outcome_no_choice_reaches():
     m.adapter.apply(a.RemoveNode("node-2"))
     with pytest.raises(PropertyViolation, match="settled state differs from the model"):
         m.settle_and_compare()
+
+
+def stretch(*ties: tuple[str, ...]) -> apps_machine.Stretch:
+    """A comparison that saw, on node-0, each tuple of revision numbers as one same-second tie."""
+    order = tuple((("agent", "node-0", int(rev)), i) for tie in ties for i, rev in enumerate(tie))
+    return apps_machine.Stretch((), frozenset(), order, None)
+
+
+def test_orders_seen_at_different_comparisons_merge_into_one():
+    # first the v5 pod tied ahead of v6; later the surviving v6 pod tied ahead of a new v7 one
+    merged = dict(apps_machine.merged_order([stretch(("5", "6")), stretch(("6", "7"))]))
+    assert merged[("agent", "node-0", 5)] < merged[("agent", "node-0", 6)] < merged[("agent", "node-0", 7)]
+    # contradicting sightings (two pods of one placement, in different ties): the earliest order wins
+    merged = dict(apps_machine.merged_order([stretch(("5", "6")), stretch(("6", "5"))]))
+    assert merged[("agent", "node-0", 5)] < merged[("agent", "node-0", 6)]
+
+
+def test_status_counts_follow_the_targets_names_when_the_clocks_differ():
+    """Shrunk from dev seed 11: the model's first settle fires a requeue timer that changes nothing, so its
+    clock runs ahead of the simulator's, whose settle ends at the last change. Later a v2 and a v3 surge
+    pod tie within a second on two nodes, and the status counts read whichever the names put first: the
+    v3 pod on one node, the v2 pod on the other, which neither fixed policy does. The order is keyed by
+    placement (not by the second, which differs between the clocks), so the replay reaches the observed
+    ready/updated counts."""
+    m = machine()
+    m.do(
+        create(
+            template("app:v1", 0),
+            a.DaemonSetUpdateStrategy(
+                rolling_update=a.DaemonSetRollingUpdate(IntOrPercent(2), IntOrPercent(0))
+            ),
+        )
+    )
+    m.settle_and_compare()
+    m.do(a.AdvanceTime(17))
+    m.do(a.SetDaemonSetUpdateStrategy("agent", surge(IntOrPercent(2))))
+    m.do(a.UpdateAppsTemplate(a.DAEMONSET, "agent", template("app:v2", 0)))
+    m.do(a.UpdateAppsTemplate(a.DAEMONSET, "agent", template("app:v3", None)))
+    m.do(a.AdvanceTime(15))
+    m.do(a.AddNode("node-3", {}, (), False))
+    m.settle_and_compare()
+    m.teardown()
+    assert not m.unknown
+    assert m.adapter.observe().now != m.models[0].now  # the clocks did differ
+    status = apps_machine.summarize(world.view(m.adopted))[0].status
+    assert (status[4], status[6]) == (
+        2,
+        2,
+    )  # ready, updated:  # one node counts its (Ready) v2 pod, the other its v3 pod
