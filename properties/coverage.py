@@ -16,6 +16,7 @@ from kubeprops.reference_model import (
     apps_invariants,
     invariants,
     per_sync,
+    per_sync_cronjob,
     per_sync_daemonset,
     per_sync_job,
     per_sync_statefulset,
@@ -221,6 +222,7 @@ RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
         ),
         PER_SYNC_P: per_sync_statefulset.RULES,
     },
+    "cronjob": {PER_SYNC_P: per_sync_cronjob.RULES},
 }
 LEFT_OUT = invariants.LEFT_OUT
 
