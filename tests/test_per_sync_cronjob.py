@@ -3,6 +3,7 @@ pass, a wrong one names its rule), the readings the snapshot cannot decide betwe
 trace."""
 
 import attrs
+from mutants import MUTANTS
 
 from kubeprops.adapters.protocol import RunContext
 from kubeprops.adapters.simulator import SimulatorAdapter
@@ -14,7 +15,6 @@ from kubeprops.reference_model.per_sync_cronjob import (
     CRONJOB_STATUS,
 )
 from kubeprops.scenario import batch as b
-from kubeprops.scenario.ops import Advance
 from kubeprops.scenario.spec import PodTemplate
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE_STATUS, SyncRecord, Write
 from kubeprops.scenario.view import ClusterView, Condition
@@ -236,16 +236,20 @@ def test_already_exists_takes_the_job_in_or_leaves_the_status():
 # ---------------------------------------------------------------- the simulator's own trace
 
 
-def test_the_simulators_cronjob_syncs_pass_and_create_one_job_per_slot():
-    sim = SimulatorAdapter(RunContext(seed=3))
+def simulator_records(spec: b.CronJobSpec, seconds: float, seed: int = 3) -> list[SyncRecord]:
+    """The CronJob syncs the simulator traced over `seconds` from creating CronJob `hello` with `spec`."""
+    sim = SimulatorAdapter(RunContext(seed=seed))
     sim.start_sync_trace()
     try:
-        policy = b.CronJobSpec("*/5 * * * *", b.JobSpec(TEMPLATE), concurrency_policy=b.REPLACE)
-        sim.apply(b.CreateCronJob("hello", policy))
-        sim.advance(Advance(901).seconds)
-        records = [r for r in sim.take_sync_trace() if r.controller == b.CRONJOB]
+        sim.apply(b.CreateCronJob("hello", spec))
+        sim.advance(seconds)
+        return [r for r in sim.take_sync_trace() if r.controller == b.CRONJOB]
     finally:
         sim.close()
+
+
+def test_the_simulators_cronjob_syncs_pass_and_create_one_job_per_slot():
+    records = simulator_records(attrs.evolve(SPEC, concurrency_policy=b.REPLACE), 901)
     assert records and all(r.snapshot.epoch for r in records)
     assert [v for r in records for v in check_sync(r)] == []
     # a sync on a cache that missed the status write retries the slot: AlreadyExists, then a Conflict
@@ -254,3 +258,15 @@ def test_the_simulators_cronjob_syncs_pass_and_create_one_job_per_slot():
     replaced = [w.name for r in records for w in r.writes if w.verb == DELETE]
     assert len(creates) == 3 and len(set(creates)) == 3
     assert replaced == creates[:2]
+
+
+def test_replace_keeping_the_active_job_is_caught_in_the_sync_that_does_it(monkeypatch):
+    MUTANTS["cron-replace-keeps-active-job"](monkeypatch)
+    records = simulator_records(attrs.evolve(SPEC, concurrency_policy=b.REPLACE), 601)
+    assert {v.rule for r in records for v in check_sync(r)} == {CRONJOB_REPLACE.id}
+
+
+def test_forbid_ignored_is_caught_in_the_sync_that_does_it(monkeypatch):
+    MUTANTS["cron-forbid-ignored"](monkeypatch)
+    records = simulator_records(attrs.evolve(SPEC, concurrency_policy=b.FORBID), 601)
+    assert CRONJOB_CREATE.id in {v.rule for r in records for v in check_sync(r)}
