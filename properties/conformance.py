@@ -88,14 +88,17 @@ PROPERTIES = (
             "5.4",
             "5.5",
             "5.8",
+            "6.4",
+            "6.5",
             "10.1 PER-SYNC",
             "10.2 PER-SYNC",
             "10.3 PER-SYNC",
             "10.5 PER-SYNC",
+            "10.6 PER-SYNC",
         ),
         requires=SYNC_TRACE,
         # the simulator records PER-SYNC snapshots for these controllers only
-        controllers=("replicaset", "deployment", "daemonset", "job", "statefulset"),
+        controllers=("replicaset", "deployment", "daemonset", "job", "statefulset", "cronjob"),
     ),
 )
 

@@ -16,6 +16,7 @@ from kubeprops.reference_model import (
     apps_invariants,
     invariants,
     per_sync,
+    per_sync_cronjob,
     per_sync_daemonset,
     per_sync_job,
     per_sync_statefulset,
@@ -47,28 +48,28 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
         "cronjob",
         "CronJob Suspend",
         "v1.21",
-        STATE,
+        ALL,
         "no Job while suspended; on resume only the latest missed slot runs",
     ),
     _t(
         "cronjob",
         "CronJob ForbidConcurrent",
         "v1.21",
-        STATE,
+        ALL,
         "Forbid defers the slot; no Job added while one is listed active",
     ),
     _t(
         "cronjob",
         "CronJob ReplaceConcurrent",
         "v1.21",
-        STATE,
+        ALL,
         "Replace deletes the active Job before the next starts",
     ),
     _t(
         "cronjob",
         "CronJob AllowConcurrent",
         "v1.21",
-        STATE,
+        ALL,
         "the Jobs created over a timeline equal the model's",
     ),
     _t("cronjob", "CronJob API Operations", "v1.21", (), API),
@@ -221,6 +222,7 @@ RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
         ),
         PER_SYNC_P: per_sync_statefulset.RULES,
     },
+    "cronjob": {PER_SYNC_P: per_sync_cronjob.RULES},
 }
 LEFT_OUT = invariants.LEFT_OUT
 

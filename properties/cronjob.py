@@ -45,13 +45,13 @@ from kubeprops.reference_model import batch_world
 from kubeprops.reference_model.batch_invariants import check_batch_settled
 from kubeprops.scenario import batch
 from kubeprops.scenario.ops import Advance, Operation
+from kubeprops.scenario.shift import shift_view
 from kubeprops.scenario.view import ClusterView
 
 from .cron_clock import COMPARE_WINDOW, STEP_WINDOW, into_window, real_step
 from .cronjob_strategies import DEADLINES, POLICIES, SCHEDULES, ZONES, cronjob_specs
 from .job import BatchMachine, batch_view
 from .machine import SETTLED, PropertyViolation, say, seeds, violations
-from .shift import shift_view
 
 # the first (where shrinking heads) crosses a slot of every-5-minutes schedules; 1 s lands between syncs
 SHORT_STEPS = (301, 60, 600, 3600, 1, 20, 250)

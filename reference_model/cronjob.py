@@ -178,10 +178,11 @@ def _schedule_of(cj: CronJobView) -> cron.Schedule | str:
         return "UnparseableSchedule"
 
 
-def _schedule_step(
+def schedule_step(
     cj: CronJobView, jobs: Sequence[JobView], status: CronJobStatus, now: float
 ) -> CronJobDecision:
-    """From the time-zone check to the Job creation (syncCronJob after reconciling)."""
+    """From the time-zone check to the Job creation (syncCronJob after reconciling `status`); `jobs` serve
+    only the AlreadyExists case (a Job of the slot's name already there; none: the creation is attempted)."""
     # ref cronjob_controllerv2.go (syncCronJob)
     if cj.deleting:
         return CronJobDecision(status)
@@ -227,6 +228,6 @@ def cronjob_sync(cj: CronJobView, jobs: Sequence[JobView], now: float) -> CronJo
     """One `sync` of a CronJob on a snapshot: `jobs` are the Jobs whose controller is this CronJob."""
     # ref cronjob_controllerv2.go (sync): syncCronJob, then cleanupFinishedJobs
     status, events = reconcile_active(cj, jobs)
-    decision = _schedule_step(cj, jobs, status, now)
+    decision = schedule_step(cj, jobs, status, now)
     history = history_cleanup(cj, jobs)
     return attrs.evolve(decision, events=events + decision.events, delete_history=history)

@@ -165,7 +165,9 @@ def past_active_deadline(job: JobView, now: float) -> bool:
     ads, start = job.spec.active_deadline_seconds, job.status.start_time
     if ads is None or start is None or job.spec.suspend:
         return False
-    return now - start >= ads
+    # Go's now.Sub(start) is whole nanoseconds: a float difference can fall 1e-13 short of ads at the very
+    # instant the deadline requeue fires (a startTime of slot + 0.1 s, as a CronJob's child has)
+    return round(now - start, 9) >= ads
 
 
 # ---------------------------------------------------------------- counting

@@ -1,7 +1,8 @@
 """PER-SYNC rules: could upstream have made exactly these writes from exactly this snapshot?
 
 For targets that record their syncs (`kubeprops.scenario.trace`), each completed ReplicaSet or Deployment
-sync (DaemonSets: `per_sync_daemonset`, Jobs: `per_sync_job`, StatefulSets: `per_sync_statefulset`) is
+sync (DaemonSets: `per_sync_daemonset`, Jobs: `per_sync_job`, StatefulSets: `per_sync_statefulset`, CronJobs:
+`per_sync_cronjob`) is
 replayed through the model's own sync (`replicaset.sync`, `deployment.sync`) on the snapshot the controller
 read, at the time it ran, and its writes are judged against the decision:
 
@@ -22,10 +23,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kubeprops.scenario.apps_extra import STATEFULSET
+from kubeprops.scenario.batch import CRONJOB
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE, UPDATE_STATUS, SyncRecord, Write
 from kubeprops.scenario.view import Condition, DeploymentStatus, ReplicaSetStatus, ReplicaSetView
 
-from . import deployment, per_sync_daemonset, per_sync_job, per_sync_statefulset, replicaset
+from . import (
+    deployment,
+    per_sync_cronjob,
+    per_sync_daemonset,
+    per_sync_job,
+    per_sync_statefulset,
+    replicaset,
+)
 from .invariants import DEPLOYMENT, PER_SYNC, REPLICASET, Rule, Violation
 from .quiescent import render_key, template_key
 from .release import DEFAULT, Release
@@ -48,6 +57,7 @@ RULES: tuple[Rule, ...] = (
     *per_sync_daemonset.RULES,
     *per_sync_job.RULES,
     *per_sync_statefulset.OWN_RULES,
+    *per_sync_cronjob.RULES,
 )
 
 
@@ -65,6 +75,8 @@ def check_sync(record: SyncRecord, *, release: Release = DEFAULT) -> list[Violat
         return list(per_sync_job.check_job(record))
     if record.controller == STATEFULSET:
         return list(per_sync_statefulset.check_statefulset(record, release=release))
+    if record.controller == CRONJOB:
+        return list(per_sync_cronjob.check_cronjob(record))
     return []
 
 

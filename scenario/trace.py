@@ -1,9 +1,9 @@
 """What one controller sync read and wrote, for targets that can show it (the PER-SYNC checks).
 
 A real cluster cannot show what a controller's cache held when it decided; an in-process target can. Such a
-target records, for every sync of a ReplicaSet, Deployment, DaemonSet, Job or StatefulSet, the snapshot the
-controller read and the API writes it made; the reference model then says whether upstream could have made
-exactly those writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
+target records, for every sync of a ReplicaSet, Deployment, DaemonSet, Job, StatefulSet or CronJob, the
+snapshot the controller read and the API writes it made; the reference model then says whether upstream could
+have made exactly those writes from exactly that snapshot (fact sheet §10, the PER-SYNC rules).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 from .apps_extra import ControllerRevisionView, DaemonSetView, PersistentVolumeClaimView, StatefulSetView
-from .batch import JobPodView, JobView
+from .batch import CronJobView, JobPodView, JobView
 from .view import ClusterView, DeploymentView, PodView, ReplicaSetView
 
 CREATE, UPDATE, UPDATE_STATUS, DELETE = "create", "update", "update-status", "delete"
@@ -36,6 +36,7 @@ class Write:
         | JobPodView
         | StatefulSetView
         | PersistentVolumeClaimView
+        | CronJobView
         | None
     ) = None
     error: str = ""
@@ -56,6 +57,10 @@ class SyncRecord:
     record (failures after the latest success, time of the latest failure), and `finalizer_removals`, the
     UIDs of pods whose tracking-finalizer removal the controller has issued but not yet seen: upstream skips
     them when it counts finished pods (ref job_controller.go: getNewFinishedPods, finalizerExpectations).
+    CronJob syncs (their snapshot holds `cronjobs` and `jobs`, on the target's clock, with `epoch`) carry
+    `cronjob_reread`, the CronJob as the sync's live GET returned it when that copy replaced the cached one
+    (an unfinished child missing from the cached status.active but listed in the API server's; ref
+    cronjob_controllerv2.go: syncCronJob, `cronJob = cjCopy`).
     """
 
     controller: str
@@ -68,3 +73,4 @@ class SyncRecord:
     backoff: tuple[tuple[str, float, float], ...] = ()
     job_backoff: tuple[int, float | None] = (0, None)
     finalizer_removals: tuple[str, ...] = ()
+    cronjob_reread: CronJobView | None = None

@@ -368,7 +368,14 @@ class Cluster:
     def trace_syncs(self, tracer: SyncTracer | None) -> SyncTracer | None:
         """Install `tracer` on the traced controllers (None: stop tracing); returns the one it replaces."""
         previous = self.replicasets.tracer
-        for controller in (self.replicasets, self.deployments, self.daemonsets, self.jobs, self.statefulsets):
+        for controller in (
+            self.replicasets,
+            self.deployments,
+            self.daemonsets,
+            self.jobs,
+            self.statefulsets,
+            self.cronjobs,
+        ):
             controller.tracer = tracer
         return previous
 

@@ -1,5 +1,5 @@
-"""Sync tracing: what each ReplicaSet, Deployment, DaemonSet, Job and StatefulSet sync read from its cache
-and wrote (SYNC_TRACE).
+"""Sync tracing: what each ReplicaSet, Deployment, DaemonSet, Job, StatefulSet and CronJob sync read from its
+cache and wrote (SYNC_TRACE).
 
 Off unless a property asks for it: converting a whole cache to views at every sync costs more than the
 sync. The controllers call `begin` and `end` around each sync; the shared client journals the writes.
@@ -12,6 +12,7 @@ import attrs
 from kubeprops.adapters import kube_objects as ko
 from kubeprops.adapters import kube_objects_apps as koa
 from kubeprops.adapters import kube_objects_batch as kob
+from kubeprops.adapters import kube_objects_cron as koc
 from kubeprops.adapters import kube_objects_statefulset as kos
 from kubeprops.scenario.trace import SyncRecord, Write
 from kubeprops.scenario.view import ClusterView
@@ -22,6 +23,7 @@ from .controllers.daemonset_util import target_node
 from .informer import Informer
 from .objects import (
     CONTROLLER_REVISION,
+    CRONJOB,
     DAEMONSET,
     DEPLOYMENT,
     JOB,
@@ -45,6 +47,8 @@ CONVERT = {
 }
 # the Job controller reads its pods as JobPodViews (phase, index, finalizer): its writes are shown so too
 JOB_CONVERT = {JOB: kob.job_view, POD: kob.job_pod_view}
+# the CronJob controller reads its CronJobs and their Jobs (times on the virtual clock, see `epoch`)
+CRON_CONVERT = {CRONJOB: koc.cronjob_view, JOB: kob.job_view}
 
 
 @attrs.define
@@ -79,14 +83,20 @@ class SyncTracer:
         `job_backoff` and `finalizer_removals`: the Job controller's in-memory state (see SyncRecord)."""
         self.client.journal = []
         targets = _unbound_targets(informer) if DAEMONSET in informer.kinds else ()
-        snapshot = self._job_snapshot(informer) if JOB in informer.kinds else self._snapshot(informer)
+        if CRONJOB in informer.kinds:
+            snapshot = self._cron_snapshot(informer)
+        elif JOB in informer.kinds:
+            snapshot = self._job_snapshot(informer)
+        else:
+            snapshot = self._snapshot(informer)
         return OpenSync(
             controller, key, snapshot, expectations, targets, backoff, job_backoff, finalizer_removals
         )
 
-    def end(self, sync: OpenSync, completed: bool) -> None:
+    def end(self, sync: OpenSync, completed: bool, reread: Obj | None = None) -> None:
+        """`reread`: the CronJob a CronJob sync's live GET returned when it replaced the cached copy."""
         journal, self.client.journal = self.client.journal or [], None
-        convert = JOB_CONVERT if sync.controller == JOB else CONVERT
+        convert = {JOB: JOB_CONVERT, CRONJOB: CRON_CONVERT}.get(sync.controller, CONVERT)
         writes = tuple(
             Write(verb, kind, name, _view(convert, kind, obj), err, _target(kind, obj))
             for verb, kind, name, obj, err in journal
@@ -102,6 +112,7 @@ class SyncTracer:
             sync.backoff,
             sync.job_backoff,
             sync.finalizer_removals,
+            koc.cronjob_view(reread) if reread is not None else None,
         )
         self.records.append(record)
 
@@ -133,6 +144,14 @@ class SyncTracer:
             now=self.clock.now,
             jobs=tuple(kob.job_view(j) for j in informer.list(JOB)),
             job_pods=tuple(p for p in pods if p is not None),
+        )
+
+    def _cron_snapshot(self, informer: Informer) -> ClusterView:
+        return ClusterView(
+            now=self.clock.now,
+            jobs=tuple(kob.job_view(j) for j in informer.list(JOB)),
+            cronjobs=tuple(koc.cronjob_view(c) for c in informer.list(CRONJOB)),
+            epoch=ko.SIM_EPOCH.timestamp(),
         )
 
 

@@ -27,6 +27,7 @@ from ..clock import Clock
 from ..informer import Informer
 from ..objects import CRONJOB, JOB, Obj, clone, controller_ref, is_deleting
 from ..store import DELETED, AlreadyExists, ApiError, NotFound
+from ..tracing import SyncTracer
 from . import cronjob_schedule as cron
 from . import cronjob_util as util
 from .workqueue import WorkQueue
@@ -44,6 +45,8 @@ class CronJobController:
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
         self.events: deque[str] = deque(maxlen=EVENTS_KEPT)  # reasons of the latest events, for tests
+        self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
+        self.reread: Obj | None = None  # the live copy the current sync replaced its cached one with
         informer.add_handler(CRONJOB, self._on_cronjob)
         informer.add_handler(JOB, self._on_job)
 
@@ -54,14 +57,20 @@ class CronJobController:
     def run_one(self) -> None:
         # ref cronjob_controllerv2.go (processNextWorkItem)
         key = self.queue.pop()
+        self.reread = None
+        traced = self.tracer and self.tracer.begin(CRONJOB, key, self.informer)
         try:
             requeue = sync(self, key)
         except ApiError:
             self.queue.add_rate_limited(key)
-            return
-        if requeue is not None:
-            self.queue.forget(key)
-            self.queue.add_after(key, requeue)
+            completed = False
+        else:
+            completed = True
+            if requeue is not None:
+                self.queue.forget(key)
+                self.queue.add_after(key, requeue)
+        if self.tracer and traced:
+            self.tracer.end(traced, completed, self.reread)
 
     # ------------------------------------------------------------ event handlers
 
@@ -184,6 +193,7 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
             if any(ref["uid"] == uid for ref in (fresh.get("status") or {}).get("active") or ()):
                 cj = clone(fresh)
                 cj.setdefault("status", {})
+                ctl.reread = fresh  # what the sync goes on from: traced (the snapshot lacks it)
                 continue
             ctl.events.append("UnexpectedJob")
         elif finished is not None:
@@ -294,6 +304,7 @@ def start_job(
         job = ctl.client.create(JOB, util.job_from_template(cj, due))
         ctl.events.append("SuccessfulCreate")
     except AlreadyExists:
+        ctl.client.note_failed("create", JOB, util.job_name(cj, due), "AlreadyExists")
         job = ctl.client.get(JOB, util.job_name(cj, due))
         ref = controller_ref(job) if job is not None else None
         if job is None:

@@ -1,11 +1,14 @@
-"""Batch views moved to another time origin: the target's clock -> Unix time (`ClusterView.epoch`)."""
+"""Batch views moved to another time origin: the target's clock -> Unix time (`ClusterView.epoch`).
+
+Shared by the CronJob property (observed views) and the CronJob PER-SYNC check (sync snapshots).
+"""
 
 from __future__ import annotations
 
 import attrs
 
-from kubeprops.scenario import batch
-from kubeprops.scenario.view import Condition
+from . import batch
+from .view import Condition
 
 
 def _at(t: float | None, by: float) -> float | None:
@@ -18,7 +21,7 @@ def _condition(c: Condition, by: float) -> Condition:
     )
 
 
-def _job(job: batch.JobView, by: float) -> batch.JobView:
+def shift_job(job: batch.JobView, by: float) -> batch.JobView:
     s = job.status
     status = attrs.evolve(
         s,
@@ -31,7 +34,7 @@ def _job(job: batch.JobView, by: float) -> batch.JobView:
     )
 
 
-def _cronjob(cj: batch.CronJobView, by: float) -> batch.CronJobView:
+def shift_cronjob(cj: batch.CronJobView, by: float) -> batch.CronJobView:
     s = cj.status
     status = attrs.evolve(
         s,
@@ -51,7 +54,7 @@ def shift_view(view: batch.BatchView, by: float) -> batch.BatchView:
         return view
     return batch.BatchView(
         view.now + by,
-        tuple(_job(j, by) for j in view.jobs),
-        tuple(_cronjob(c, by) for c in view.cronjobs),
+        tuple(shift_job(j, by) for j in view.jobs),
+        tuple(shift_cronjob(c, by) for c in view.cronjobs),
         tuple(_pod(p, by) for p in view.pods),
     )
