@@ -170,12 +170,12 @@ class _World:
         stops it, which here happens at the next moment time is let pass (a wakeup at this instant). The
         Job controller sees the terminating pod first, as it does upstream whatever the grace period:
         under podReplacementPolicy Failed that pod is neither active nor failed yet."""
+        self.queue_job_batched(pod.job)  # deletePod / updatePod (deletionTimestamp set)
         if not pod.finalizer:
             self.drop_pod(pod)
             return
         self.put_pod(attrs.evolve(pod, deleting=True))
         self.wakeups.add((self.now, POD, f"{pod.job}/{pod.name}"))
-        self.queue_job_batched(pod.job)
 
     def stop_pod(self, key: str) -> None:
         job, _, name = key.partition("/")

@@ -21,9 +21,9 @@ Work-queue timing as upstream's enqueue helpers: Job creation, deletion and spec
 sync at once; every pod event and a status-only Job update (our own writes) sync after the 1 s batch period
 (a key already waiting keeps its earlier time, see `WorkQueue.add_after`), so pod changes within a second
 are seen by one sync; a finished Job's updates sync nothing; the back-off requeue waits at least 1 s.
-Not modelled: elastic Indexed Jobs, managedBy,
-orphan adoption, the orphan-pod path for pods of a finished Job (its sync removed their finalizers),
-events and metrics.
+Not modelled: elastic Indexed Jobs, managedBy, orphan adoption, the orphan-pod path for pods of a finished
+Job (its sync removed their finalizers), the Job queue's own API-error back-off (upstream 1 s doubling to
+1 min; here the shared 5 ms one), events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
 deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed, deleteJob,
 cleanupPodFinalizers, deletePod, syncOrphanPod),
