@@ -3,12 +3,13 @@
 A real CronJob controller fires on wall-clock minutes, a fraction of a second after the slot (its sync
 requeues at the next schedule time + 100 ms, cronjob_controllerv2.go nextScheduleTimeDuration), and a
 child's finish reaches the CronJob's status about a second after the pod's (the Job controller batches pod
-events for 1 s, syncJobBatchPeriod). So on a real clock the machine only acts and compares at moments
-several seconds away from every whole minute (`STEP_WINDOW`), and a drawn step of time that would cross
-the CronJob's next slot waits for that slot (+`SLOT_LAG`) if it comes within a minute; any other step
-waits REAL_CLOCK_MAX_ADVANCE seconds, since between slots the controller has nothing to do. A step never
-waits more than about 65 s, and a day-long jump crosses at most one slot: what is checked on a real
-cluster is the slot that comes next, never missed-slot bookkeeping over days.
+events for 1 s, SyncJobBatchPeriod; the model follows it, informer delays add to it). So on a real clock
+the machine only acts and compares at moments several seconds away from every whole minute
+(`STEP_WINDOW`), and a drawn step of time that would cross the CronJob's next slot waits for that slot
+(+`SLOT_LAG`) if it comes within a minute; any other step waits REAL_CLOCK_MAX_ADVANCE seconds, since
+between slots the controller has nothing to do. A step never waits more than about 65 s, and a day-long
+jump crosses at most one slot: what is checked on a real cluster is the slot that comes next, never
+missed-slot bookkeeping over days.
 """
 
 from __future__ import annotations

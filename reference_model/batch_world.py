@@ -1,10 +1,18 @@
 """QUIESCENT executor for Jobs and CronJobs: apply batch operations and time, run the controllers.
 
 `run(ops)` is deterministic and pure from the outside (it copies its input state): every operation is
-applied at the current instant, then the Job controller (all Jobs, by name) and the CronJob controller (all
-CronJobs, by name) sync until nothing changes; `Advance(seconds)` moves time through every requeue the
-controllers asked for (back-off ends, active deadlines, schedule slots + 100 ms, TTL expiries) and settles at
-each. The world's kubelet: pods start Running and Ready at once and run until an operation finishes them; a
+applied at the current instant, then the controllers sync what it queued at once, until nothing changes;
+`Advance(seconds)` moves time through every requeue the controllers asked for (batched pod events, back-off
+ends, active deadlines, schedule slots + 100 ms, TTL expiries) and settles at each.
+
+The Job controller's work queue as upstream's: creating a Job or changing its spec syncs it at once; a pod
+event (a pod succeeding, failing, restarting, deleted or stopped) and every sync that changed the Job or
+its pods (its own pod and status writes come back as events) queue it after the 1 s batch period; a Job
+waits at most once, its earliest requeue winning, so pod changes within a second are seen by one sync, and
+a Job completes (completionTime, hence its CronJob's lastSuccessfulTime) 1 s after its last pod succeeded.
+The CronJob controller is queued at once by its Jobs' changes.
+
+The world's kubelet: pods start Running and Ready at once and run until an operation finishes them; a
 deleted pod is killed at once (phase Failed, exit code 137) and disappears when its tracking finalizer is
 gone; a deleted Job disappears with its pods (background propagation, garbage collector at once).
 
@@ -17,13 +25,13 @@ garbage collector then deletes every Job whose controller it was, and with each 
 same instant (upstream within the instant's work: the GC watches the deletion). A CronJob created again
 under that name is a new object: new uid, empty status, its own list of created Jobs.
 
-Not modelled: races between controllers (the Job controller's 1 s pod-event batch period and informer
-delays mean a CronJob may see a child Job as active for up to ~1 s after its last pod finished, so Forbid
-and Replace outcomes at a slot that coincides with a child finishing may differ upstream: properties should
-keep such finishes at least 2 s away from slot times); ties in the pod deletion order (see `job`); API
-errors; the TTL controller's own requeue delay.
+Not modelled: informer delays (a CronJob sync at a slot that coincides with a child's batched sync may see
+it either way upstream: properties should keep children's finishes at least 2 s away from slot times);
+ties in the pod deletion order (see `job`); API errors; the TTL controller's own requeue delay.
 
-refs kubernetes/kubernetes:pkg/controller/job/job_controller.go (syncJob),
+refs kubernetes/kubernetes:pkg/controller/job/job_controller.go (syncJob; @v1.35.4 addPod, updatePod,
+deletePod, addJob, updateJob, enqueueSyncJobBatched, enqueueSyncJobWithDelay),
+client-go util/workqueue/delaying_queue.go (insert: the earliest ready time wins),
 kubernetes/kubernetes:pkg/controller/cronjob/cronjob_controllerv2.go (sync),
 kubernetes/kubernetes:pkg/controller/ttlafterfinished/ttlafterfinished_controller.go (processTTL)
 """
@@ -63,11 +71,12 @@ from kubeprops.scenario.ops import Advance
 
 from . import job_validation as validation
 from .cronjob import cronjob_sync, schedule_edit_requeue
-from .job import JobDecision, job_sync, ttl_expired_at
+from .job import SYNC_JOB_BATCH_PERIOD, JobDecision, job_sync, ttl_expired_at
 from .job_backoff import NO_BACKOFF, BackoffRecord
 
 KILLED_EXIT_CODE = 137
 POD = "Pod"  # the kind of a wakeup that stops a deleted pod
+TTL = "TTL"  # the kind of a wakeup of the TTL-after-finished controller (it syncs the Job in this model)
 MAX_ROUNDS = 10_000  # syncs at one instant before the model calls it a livelock
 
 
@@ -89,7 +98,7 @@ class BatchState:
     cronjobs: tuple[CronJobView, ...] = ()
     pods: tuple[JobPodView, ...] = ()
     backoff: tuple[tuple[str, BackoffRecord], ...] = ()
-    wakeups: tuple[tuple[float, str, str], ...] = ()  # (time, kind, name) of requeues
+    wakeups: tuple[tuple[float, str, str], ...] = ()  # (time, kind, name) of requeues; one per Job
     created: tuple[tuple[str, str, float], ...] = ()  # (job, uid of its cronjob, creation time)
     deleted: tuple[Deletion, ...] = ()
     serial: int = 0
@@ -133,9 +142,6 @@ class _World:
         self.serial += 1
         return f"uid-{self.serial}"
 
-    def touch_all(self) -> None:
-        self.dirty |= {(JOB, n) for n in self.jobs} | {(CRONJOB, n) for n in self.cronjobs}
-
     # ------------------------------------------------------------ pods and jobs
 
     def pods_of(self, job: str) -> list[JobPodView]:
@@ -164,19 +170,19 @@ class _World:
         stops it, which here happens at the next moment time is let pass (a wakeup at this instant). The
         Job controller sees the terminating pod first, as it does upstream whatever the grace period:
         under podReplacementPolicy Failed that pod is neither active nor failed yet."""
+        self.queue_job_batched(pod.job)  # deletePod / updatePod (deletionTimestamp set)
         if not pod.finalizer:
             self.drop_pod(pod)
             return
         self.put_pod(attrs.evolve(pod, deleting=True))
         self.wakeups.add((self.now, POD, f"{pod.job}/{pod.name}"))
-        self.dirty.add((JOB, pod.job))
 
     def stop_pod(self, key: str) -> None:
         job, _, name = key.partition("/")
         pod = self.pods.get(job, {}).get(name)
         if pod is not None and pod.phase not in ("Succeeded", "Failed"):
             self.kill(pod)
-            self.dirty.add((JOB, job))
+            self.queue_job_batched(job)
 
     def delete_job(self, name: str, reason: str) -> None:
         job = self.jobs.pop(name, None)
@@ -201,6 +207,19 @@ class _World:
         self.wakeups = {w for w in self.wakeups if (w[1], w[2]) != (CRONJOB, name)}
         self.dirty.discard((CRONJOB, name))
 
+    def queue_job(self, name: str, at: float) -> None:
+        """AddAfter on the Job controller's delaying queue: one wait per Job, the earliest time wins."""
+        # ref client-go util/workqueue/delaying_queue.go (insert)
+        waiting = [w for w in self.wakeups if w[1:] == (JOB, name)]
+        if any(w[0] <= at for w in waiting):
+            return
+        self.wakeups.difference_update(waiting)
+        self.wakeups.add((at, JOB, name))
+
+    def queue_job_batched(self, name: str) -> None:
+        # ref job_controller.go@v1.35.4 (enqueueSyncJobBatched: pod events, status-only Job updates)
+        self.queue_job(name, self.now + SYNC_JOB_BATCH_PERIOD)
+
     def apply_job_decision(self, job: JobView, decision: JobDecision) -> None:
         self.jobs[job.name] = attrs.evolve(job, status=decision.status)
         self.backoff[job.name] = decision.backoff
@@ -222,10 +241,10 @@ class _World:
             )
             self.put_pod(attrs.evolve(pod, failure_count=creation.failure_count))
         if decision.requeue_after is not None:
-            self.wakeups.add((self.now + decision.requeue_after, JOB, job.name))
+            self.queue_job(job.name, self.now + decision.requeue_after)
         ttl = ttl_expired_at(self.jobs[job.name])
         if ttl is not None:
-            self.wakeups.add((ttl, JOB, job.name))
+            self.wakeups.add((ttl, TTL, job.name))
 
     # ------------------------------------------------------------ controllers
 
@@ -240,7 +259,9 @@ class _World:
         if expiry is not None and expiry <= self.now:
             self.delete_job(name, "ttl")
         elif before != (self.jobs[name], self.pods.get(name, {})):
-            self.dirty.add((JOB, name))
+            # its own pod and status writes come back as pod events and a status-only update (batched;
+            # upstream's updateJob queues nothing for a finished Job, whose sync changes nothing anyway)
+            self.queue_job_batched(name)
             if job.owner is not None:
                 self.dirty.add((CRONJOB, job.owner))
 
@@ -267,12 +288,13 @@ class _World:
         if changed or self.cronjobs[cj.name] != cj:
             self.dirty.add((CRONJOB, cj.name))
 
-    def touch_after(self, before: dict[str, CronJobView]) -> None:
-        """After an operation: sync every Job, and every CronJob the operation changed (an unchanged object
-        gets no watch event), except one whose schedule or time zone changed: upstream's updateCronJob
-        queues that one for the next slot of its new schedule instead of syncing it at once."""
-        # ref cronjob_controllerv2.go@v1.35.4 (updateCronJob)
-        self.dirty |= {(JOB, n) for n in self.jobs}
+    def touch_after(self, before: dict[str, CronJobView], jobs_before: dict[str, JobView]) -> None:
+        """After an operation: sync at once every Job it created or whose spec it changed (addJob, updateJob
+        with a new generation; a pod operation queued its Job itself), and every CronJob the operation
+        changed (an unchanged object gets no watch event), except one whose schedule or time zone changed:
+        upstream's updateCronJob queues that one for the next slot of its new schedule instead."""
+        # ref job_controller.go@v1.35.4 (addJob, updateJob), cronjob_controllerv2.go@v1.35.4 (updateCronJob)
+        self.dirty |= {(JOB, n) for n, job in self.jobs.items() if jobs_before.get(n) != job}
         for name, cj in self.cronjobs.items():
             old = before.get(name)
             if old == cj:
@@ -312,7 +334,7 @@ class _World:
                 if kind == POD:
                     self.stop_pod(name)
                 else:
-                    self.dirty.add((kind, name))
+                    self.dirty.add((JOB if kind == TTL else kind, name))
             self.settle()
         self.now = target
         self.settle()
@@ -336,6 +358,8 @@ def _apply_pod_op(world: _World, op: PodSucceeds | PodFails | DeleteJobPod) -> N
         conditions = (op.condition,) if op.condition else ()
         failed = attrs.evolve(pod, phase="Failed", finished=world.now, exit_code=op.exit_code, ready=False)
         world.put_pod(attrs.evolve(failed, conditions=conditions))
+    if not isinstance(op, DeleteJobPod):  # (delete_pod queued it)
+        world.queue_job_batched(op.job)  # updatePod -> enqueueSyncJobBatched
 
 
 def _edit_cronjob(world: _World, name: str, **changes: object) -> None:
@@ -395,18 +419,16 @@ def run(ops: Iterable[object], state: BatchState | None = None) -> BatchState:
     """Apply `ops` (batch operations and `Advance`) to `state` (default: empty world at t=0), settling the
     controllers after each. Operations the API server rejects (InvalidSpec) change nothing."""
     world = _World(state or BatchState())
-    world.touch_all()
-    world.settle()
     for op in ops:
         if isinstance(op, Advance):
             world.advance(op.seconds)
             continue
-        before = dict(world.cronjobs)
+        before, jobs_before = dict(world.cronjobs), dict(world.jobs)
         try:
             _apply(world, op)
         except InvalidSpec:
             continue
-        world.touch_after(before)
+        world.touch_after(before, jobs_before)
         world.settle()
     return world.freeze()
 
@@ -420,9 +442,9 @@ def apply(state: BatchState, op: object) -> BatchState:
     if isinstance(op, Advance):
         world.advance(op.seconds)
         return world.freeze()
-    before = dict(world.cronjobs)
+    before, jobs_before = dict(world.cronjobs), dict(world.jobs)
     _apply(world, op)
-    world.touch_after(before)
+    world.touch_after(before, jobs_before)
     world.settle()
     return world.freeze()
 
@@ -446,8 +468,10 @@ def settle(state: BatchState, horizon: float) -> tuple[BatchState, bool]:
         if _observable(fired) != _observable(state):
             state = fired
         else:
-            rest = tuple(w for w in state.wakeups if w[0] > first)
-            state = attrs.evolve(state, wakeups=rest, backoff=fired.backoff)
+            # a Job's requeue that fired keeps the ones its sync asked for again: a batched sync that
+            # took the place of a later back-off requeue (one wait per Job) asks for it once more
+            rest = {w for w in state.wakeups if w[0] > first} | {w for w in fired.wakeups if w[1] == JOB}
+            state = attrs.evolve(state, wakeups=tuple(sorted(rest)), backoff=fired.backoff)
     return state, True
 
 

@@ -10,16 +10,17 @@ counted exactly once through the tracking finalizer; the finish decision in upst
 asymmetry, activeDeadlineSeconds, backoffLimitPerIndex, successPolicy, completions); the interim ->
 terminal condition protocol with completionTime; manageJob (suspend, wantActive, deletions before
 creations, lowest pending indexes, terminating pods held back under the Failed replacement policy, 500 per
-sync); global and per-index back-off; Suspended condition and startTime reset on resume; the re-sync times;
+sync); global and per-index back-off; Suspended condition and startTime reset on resume; the re-sync times,
+the back-off one at least the 1 s batch period (the other enqueue timings are `batch_world`'s);
 TTL-after-finished (`ttl_expired_at`).
 
 Not modelled: API errors and, in `batch_world`, expectations (`job_sync(expectations_satisfied=False)` is
 for the PER-SYNC checks; the world's writes all succeed and are visible to the next sync, so
 `uncountedTerminatedPods` is always flushed within the sync and the status written at its end shows it
-empty); slow-start batch sizes (the count per sync is exact); the 1 s pod-event batch period; elastic
-Indexed Jobs; the job-index-ignore-count annotation (per-index back-off counts counted failures only);
-nodes (every pod counts as assigned for the deletion order); ties in the deletion order (upstream's sort is
-unstable; the model breaks ties by pod name); restart counts of init containers; Ready transition times.
+empty); slow-start batch sizes (the count per sync is exact); elastic Indexed Jobs; the
+job-index-ignore-count annotation (per-index back-off counts counted failures only); nodes (every pod
+counts as assigned for the deletion order); ties in the deletion order (upstream's sort is unstable; the
+model breaks ties by pod name); restart counts of init containers; Ready transition times.
 
 refs kubernetes/kubernetes:pkg/controller/job/job_controller.go (syncJob, manageJob, getNewFinishedPods,
 isPodFailed, onlyReplaceFailedPods, pastBackoffLimitOnFailure, pastActiveDeadline, activePodsForRemoval,
@@ -63,6 +64,7 @@ from . import job_policies as policies
 from .job_indexes import first_pending_indexes, format_indexes, parse_indexes
 
 MAX_POD_CREATE_DELETE_PER_SYNC = 500  # ref job_controller.go (MaxPodCreateDeletePerSync)
+SYNC_JOB_BATCH_PERIOD = 1.0  # ref job_controller.go@v1.35.4 (SyncJobBatchPeriod = time.Second)
 JOB_CONTROLLER_NAME = "kubernetes.io/job-controller"  # ref batch/v1 types.go (JobControllerName)
 MESSAGES = {
     BACKOFF_LIMIT_EXCEEDED: "Job has reached the specified backoff limit",
@@ -425,6 +427,12 @@ def _deadline_requeue(job: JobView, now: float) -> float | None:
     return max(0.0, start + ads - now)
 
 
+def _with_delay(wait: float | None) -> float | None:
+    """The back-off requeue waits at least the batch period."""
+    # ref job_controller.go@v1.35.4 (manageJob -> enqueueSyncJobWithDelay: `if delay < SyncJobBatchPeriod`)
+    return None if wait is None else max(wait, SYNC_JOB_BATCH_PERIOD)
+
+
 def _earliest(*delays: float | None) -> float | None:
     present = [d for d in delays if d is not None]
     return min(present) if present else None
@@ -499,7 +507,11 @@ def job_sync(
     elif manage_called:  # ref job_controller.go (syncJob: `else if manageJobCalled`)
         status = _suspended_conditions(job, status, now)
     stripped = managed.delete if finish is not None or manage_called else ()
-    requeue = None if finish is not None else _earliest(managed.requeue_after, _deadline_requeue(job, now))
+    requeue = (
+        None
+        if finish is not None
+        else _earliest(_with_delay(managed.requeue_after), _deadline_requeue(job, now))
+    )
     return JobDecision(
         create=managed.create,
         delete=tuple(p.name for p in managed.delete),

@@ -43,7 +43,14 @@ def jobs_after_resuming_past_the_deadline():
 
 
 def succeeded_jobs_kept_with_limit_one():
-    ops = [Advance(301), b.PodSucceeds("tick-29453765"), Advance(300), b.PodSucceeds("tick-29453770")]
+    # each Job completes with its batched sync, within a second of its pod
+    ops = [
+        Advance(301),
+        b.PodSucceeds("tick-29453765"),
+        Advance(300),
+        b.PodSucceeds("tick-29453770"),
+        Advance(1),
+    ]
     return len(_children(ops, successful_jobs_history_limit=1))
 
 

@@ -19,6 +19,10 @@ def _outcome(ops, read):
         sim.close()
 
 
+# The Job syncs pod events after its 1 s batch period; a failure that deletes the running pods writes
+# Failed with the sync after that (it sees them stopped): hence the Advance(1) and Advance(2) below.
+
+
 def _create(**fields):
     return b.CreateJob("work", b.JobSpec(TEMPLATE, **fields))
 
@@ -33,17 +37,17 @@ def replaced_ten_seconds_after_second_failure():
 
 
 def finished_after_one_failure_with_limit_one():
-    ops = [_create(backoff_limit=1), b.PodFails("work")]
+    ops = [_create(backoff_limit=1), b.PodFails("work"), Advance(1)]
     return _outcome(ops, lambda job, pods: job.status.finished and job.status.finished.type)
 
 
 def on_failure_restarts_reach_limit():
-    ops = [_create(backoff_limit=1, restart_policy=b.ON_FAILURE), b.PodFails("work"), Advance(1)]
+    ops = [_create(backoff_limit=1, restart_policy=b.ON_FAILURE), b.PodFails("work"), Advance(2)]
     return _outcome(ops, lambda job, pods: job.status.finished and job.status.finished.reason)
 
 
 def work_queue_after_first_success():
-    ops = [_create(parallelism=2), b.PodSucceeds("work")]
+    ops = [_create(parallelism=2), b.PodSucceeds("work"), Advance(1)]
     return _outcome(ops, lambda job, pods: job.status.finished and job.status.finished.type)
 
 
@@ -68,18 +72,23 @@ def failed_after_ignored_eviction():
     ops = [
         _create(backoff_limit=0, pod_failure_policy=(rule,)),
         b.PodFails("work", 0, condition=b.DISRUPTION_TARGET),
+        Advance(1),
     ]
     return _outcome(ops, lambda job, pods: job.status.failed)
 
 
 def reason_after_eviction_with_fail_job_rule():
     rule = b.PodFailurePolicyRule(b.FAIL_JOB, on_pod_conditions=DISRUPTED)
-    ops = [_create(pod_failure_policy=(rule,)), b.PodFails("work", 0, condition=b.DISRUPTION_TARGET)]
+    ops = [
+        _create(pod_failure_policy=(rule,)),
+        b.PodFails("work", 0, condition=b.DISRUPTION_TARGET),
+        Advance(2),
+    ]
     return _outcome(ops, lambda job, pods: job.status.finished and job.status.finished.reason)
 
 
 def failed_indexes_after_one_failure_at_limit_zero():
-    ops = [_indexed(backoff_limit_per_index=0), b.PodFails("work", 1)]
+    ops = [_indexed(backoff_limit_per_index=0), b.PodFails("work", 1), Advance(1)]
     return _outcome(ops, lambda job, pods: job.status.failed_indexes)
 
 
@@ -88,6 +97,7 @@ def reason_after_two_of_three_with_count_two():
         _indexed(success_policy=(b.SuccessPolicyRule(succeeded_count=2),)),
         b.PodSucceeds("work"),
         b.PodSucceeds("work"),
+        Advance(1),
     ]
     met = b.SUCCESS_CRITERIA_MET  # before Complete, which waits for the deleted third pod to terminate
     return _outcome(ops, lambda job, pods: job.status.condition(met) and job.status.condition(met).reason)

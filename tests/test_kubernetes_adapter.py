@@ -225,6 +225,35 @@ def test_a_job_completes_and_another_fails_at_its_backoff_limit(factory):
         adapter.close()
 
 
+def test_the_job_controller_counts_pod_exits_of_one_second_in_one_sync(factory):
+    # job_controller.go@v1.35.4: pod events sync the Job after SyncJobBatchPeriod (1 s), a wait already
+    # queued keeps its time. Two exits written back to back are counted by one sync (succeeded 0 -> 2,
+    # never 1), and completionTime (whole seconds) is that sync's: 1 s after the first exit, as the model
+    # and the simulator have it, plus the informers' delay.
+    adapter = factory(RunContext(run_id="jobbatch"), wait_for_namespace=False)
+    try:
+        spec = batch.JobSpec(PodTemplate({"app": "pair"}, image="worker:v1"), completions=2, parallelism=2)
+        adapter.apply(batch.CreateJob("pair", spec))
+        assert adapter.settle(60).settled
+        adapter.advance(3)  # the batched syncs of the pods' start are over
+        names = [p.name for p in adapter.observe().job_pods]
+        succeeded: list[int] = []
+        exited = time.time()
+        for name in names:
+            adapter.kubelet.exit_pod(name, 0)
+        written = time.time()
+        assert adapter.settle(60, observer=lambda v: succeeded.append(v.jobs[0].status.succeeded)).settled
+        view = adapter.observe()
+        job = view.jobs[0]
+        assert job.status.succeeded == 2 and job.status.finished.type == batch.COMPLETE
+        assert 1 not in succeeded, succeeded
+        completed = view.epoch + job.status.completion_time
+        print(f"exits written within {written - exited:.3f} s; completionTime {completed - exited:+.3f} s")
+        assert int(exited) + 1 <= completed < written + 2, (exited, written, completed)
+    finally:
+        adapter.close()
+
+
 def wall_clock_second_between(adapter, low, high):
     """Let real time pass until the second of the minute is in [low, high]: a CronJob's slots are whole
     minutes of the wall clock."""

@@ -39,12 +39,16 @@ T = PodTemplate(labels={"app": "x"})
 
 
 def settle(*ops):
-    state = bw.run(ops)
+    """Run `ops`, then let the batched syncs they queued (and any other requeue, up to an hour) run."""
+    state, settled = bw.settle(bw.run(ops), 3600)
+    assert settled
     return state, {j.name: j for j in bw.outcome(state).jobs}
 
 
 def test_fixed_completions_settle_complete():
-    state, jobs = settle(CreateJob("pi", JobSpec(T, completions=3, parallelism=2)), *[PodSucceeds("pi")] * 3)
+    # a replacement pod comes with the batched sync 1 s after a success: the third success needs it
+    ops = [PodSucceeds("pi"), PodSucceeds("pi"), Advance(1), PodSucceeds("pi")]
+    state, jobs = settle(CreateJob("pi", JobSpec(T, completions=3, parallelism=2)), *ops)
     assert jobs["pi"] == bw.JobOutcome("pi", 0, 3, 0, "Complete", "CompletionsReached", "", None, False)
     assert check_batch_settled(state.view()) == []
 
@@ -99,17 +103,22 @@ def test_external_deletion_counts_as_failure_and_is_replaced():
 
 
 def test_active_deadline():
-    _, jobs = settle(CreateJob("d", JobSpec(T, active_deadline_seconds=100)), Advance(99))
-    assert jobs["d"].condition is None
-    _, jobs = settle(CreateJob("d", JobSpec(T, active_deadline_seconds=100)), Advance(100))
+    create = CreateJob("d", JobSpec(T, active_deadline_seconds=100))
+    assert bw.outcome(bw.run([create, Advance(99)])).jobs[0].condition is None
+    # t=100: FailureTarget, the pod deleted; Failed with the batched sync that sees it gone, at 101
+    at_deadline = bw.run([create, Advance(100)])
+    assert at_deadline.jobs[0].status.condition("FailureTarget") is not None
+    assert at_deadline.jobs[0].status.finished is None
+    state, jobs = settle(create, Advance(100))
     assert (jobs["d"].reason, jobs["d"].active, jobs["d"].failed) == ("DeadlineExceeded", 0, 1)
+    assert state.jobs[0].status.finished.last_transition_time == 101.0
 
 
 def test_deadline_clock_restarts_on_resume():
     # ADS=100 from t=0, suspended 30-60: the resume resets startTime, so the deadline is 60 + 100
     ops = [CreateJob("d", JobSpec(T, active_deadline_seconds=100)), Advance(30), SetSuspend(JOB, "d", True)]
     ops += [Advance(30), SetSuspend(JOB, "d", False), Advance(99)]
-    assert settle(*ops)[1]["d"].condition is None
+    assert bw.outcome(bw.run(ops)).jobs[0].condition is None
     assert settle(*ops, Advance(1))[1]["d"].reason == "DeadlineExceeded"
 
 
@@ -124,7 +133,7 @@ def test_indexed_outcome_lists_completed_indexes():
     spec = JobSpec(T, completions=4, parallelism=2, completion_mode=INDEXED)
     _, jobs = settle(CreateJob("i", spec), PodSucceeds("i", 1), PodSucceeds("i", 0))
     assert jobs["i"].completed_indexes == "0,1" and jobs["i"].active == 2
-    _, jobs = settle(CreateJob("i", spec), *[PodSucceeds("i")] * 4)
+    _, jobs = settle(CreateJob("i", spec), *[PodSucceeds("i"), PodSucceeds("i"), Advance(1)] * 2)
     assert (jobs["i"].completed_indexes, jobs["i"].condition) == ("0-3", "Complete")
 
 
@@ -220,8 +229,7 @@ def test_model_runs_satisfy_the_invariants_at_every_step():
 
 
 def _finished_view():
-    state = bw.run([CreateJob("a", JobSpec(T)), PodSucceeds("a")])
-    return state.view()
+    return settle(CreateJob("a", JobSpec(T)), PodSucceeds("a"))[0].view()
 
 
 def test_invariants_catch_broken_states():

@@ -274,3 +274,26 @@ def test_a_failed_creation_ends_the_slow_start_and_the_sync_is_retried_not_judge
         assert len(sim.observe().job_pods) == 5
     finally:
         sim.close()
+
+
+def test_a_batched_sync_that_sees_several_pod_changes_passes():
+    # a success and a failure 0.3 s apart, then a success in the same second: one sync (at 6.0) counts
+    # all three from one snapshot, and the rules judge that sync like any other
+    sim = simulator_factory(RunContext(seed=0))
+    sim.start_sync_trace()
+    try:
+        sim.apply(b.CreateJob("work", b.JobSpec(T, parallelism=3, completions=5)))
+        sim.advance(5)
+        sim.apply(b.PodSucceeds("work", 0))
+        sim.advance(0.3)
+        sim.apply(b.PodFails("work", 0))
+        sim.apply(b.PodSucceeds("work", 0))
+        assert sim.settle(3600).settled
+        syncs = [r for r in sim.take_sync_trace() if r.controller == b.JOB and r.completed]
+    finally:
+        sim.close()
+    batched = [r for r in syncs if r.snapshot.now == 6.0]
+    assert len(batched) == 1
+    finished = [p for p in batched[0].snapshot.job_pods if p.phase in ("Succeeded", "Failed") and p.finalizer]
+    assert len(finished) == 3
+    assert all(check_sync(r) == [] for r in syncs)

@@ -86,16 +86,20 @@ def test_allow_runs_every_slot_while_jobs_overlap(run):
 def test_forbid_defers_the_slot_until_the_running_job_finishes(run):
     r = run(concurrency_policy=b.FORBID)(Advance(10 * 60 + 1))
     assert r.jobs == [name(300)] and r.status.last_schedule_time == 300.0  # 10:00 deferred, not dropped
-    r(Advance(59), b.PodSucceeds(name(300)))  # at 00:11:00 the 00:10 slot still runs (no deadline)
+    # the pod succeeds at 00:11:00, its Job completes with the batched sync at 00:11:01, and then the
+    # 00:10 slot still runs (no deadline)
+    r(Advance(59), b.PodSucceeds(name(300)))
+    assert r.jobs == [name(300)]
+    r(Advance(1))
     assert r.jobs == [name(300), name(600)] and r.status.active == (name(600),)
-    assert r.status.last_successful_time == 660.0
+    assert r.status.last_successful_time == 661.0
 
 
 def test_forbid_with_deadline_drops_the_deferred_slot(run):
     r = run(concurrency_policy=b.FORBID, starting_deadline_seconds=30)(Advance(10 * 60 + 1))
-    r(Advance(59), b.PodSucceeds(name(300)))  # 00:10 is 60 s old: outside the 30 s window
+    r(Advance(59), b.PodSucceeds(name(300)), Advance(1))  # 00:10 is 61 s old: outside the 30 s window
     assert r.jobs == [name(300)] and r.status.active == ()
-    assert r(Advance(4 * 60 + 1)).jobs == [name(300), name(900)]
+    assert r(Advance(4 * 60)).jobs == [name(300), name(900)]
 
 
 def test_replace_deletes_the_active_job_before_creating_the_next(run):
@@ -189,16 +193,18 @@ def test_starting_deadline_window_loses_a_slot_older_than_the_deadline(run):
 
 def test_history_limits_delete_the_oldest_finished_jobs(run):
     r = run(successful_jobs_history_limit=1, failed_jobs_history_limit=0)
-    r(Advance(301), b.PodSucceeds(name(300)), Advance(300), b.PodSucceeds(name(600)))
+    r(Advance(301), b.PodSucceeds(name(300)), Advance(300), b.PodSucceeds(name(600)), Advance(1))
     assert r.jobs == [name(600)]
-    r(Advance(300), b.PodFails(name(900)))
-    assert r.jobs == [name(600)] and r.status.last_successful_time == 601.0
+    r(Advance(299), b.PodFails(name(900)), Advance(1))
+    # the pod succeeds at 601 while the batched sync its creation queued (600.1 + 1 s) still waits: the
+    # earlier time wins, the Job completes at 601.1
+    assert r.jobs == [name(600)] and r.status.last_successful_time == 601.1
 
 
 def test_success_time_is_set_even_when_limit_zero_deletes_the_job(run):
     # cleanupFinishedJobs and syncCronJob read one snapshot in one sync (v1.35.4 sync)
-    r = run(successful_jobs_history_limit=0)(Advance(301), b.PodSucceeds(name(300)))
-    assert r.jobs == [] and r.status.last_successful_time == 301.0
+    r = run(successful_jobs_history_limit=0)(Advance(301), b.PodSucceeds(name(300)), Advance(1))
+    assert r.jobs == [] and r.status.last_successful_time == 301.1  # the sync queued at 300.1 + 1 s
 
 
 def test_time_zone_moves_the_slots(run):
@@ -220,7 +226,7 @@ def test_child_jobs_with_a_deadline_fail_on_the_virtual_clock(run):
     r = run(
         job=b.JobSpec(TEMPLATE, backoff_limit=0, active_deadline_seconds=600), failed_jobs_history_limit=3
     )
-    r(Advance(300 + 601))
+    r(Advance(300 + 602))  # deadline at 900.1: FailureTarget, then Failed with the batched sync at 901.1
     failed = [j for j in r.sim.observe().jobs if j.status.finished is not None]
     assert [j.name for j in failed] == [name(300)] and failed[0].status.finished.reason == "DeadlineExceeded"
 

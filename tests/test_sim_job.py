@@ -163,7 +163,9 @@ def test_on_failure_restarts_count_toward_the_backoff_limit():
 def test_active_deadline_fails_the_job_and_kills_its_pods():
     view = run([b.CreateJob("work", spec(active_deadline_seconds=30, parallelism=2, completions=4))])
     assert job(view).status.finished.reason == b.DEADLINE_EXCEEDED
-    assert view.now == 30.0
+    # FailureTarget and the pods deleted at 30; Failed with the batched sync that sees them stopped, at 31
+    assert view.now == 31.0
+    assert job(view).status.condition(b.FAILURE_TARGET).last_transition_time == 30.0
     assert job(view).status.failed == 2 and active(view) == []
 
 
@@ -173,15 +175,19 @@ def test_deleted_pod_counts_as_failed_with_terminating_or_failed_replacement():
     assert len(active(view)) == 1
 
 
-def test_failed_replacement_policy_waits_for_the_deleted_pod_to_stop():
+def test_failed_replacement_policy_replaces_the_deleted_pod_once_stopped():
     sim = simulator()
     try:
         sim.apply(b.CreateJob("work", spec(pod_replacement_policy=b.FAILED)))
         sim.apply(b.DeleteJobPod("work", 0))
+        status = job(sim.observe()).status  # the pod event is batched: no sync yet
+        assert (status.active, status.failed, status.terminating) == (1, 0, 0)
+        sim.advance(0)  # the kubelet stops it (grace 0): Failed at t=0
+        sim.advance(1)  # the batched sync counts it; the replacement waits out the back-off from t=0
         status = job(sim.observe()).status
-        assert (status.active, status.failed, status.terminating) == (0, 0, 1)
-        sim.advance(0)  # the kubelet stops it (grace 0): now Failed, counted, replaced after back-off
-        assert job(sim.observe()).status.failed == 1
+        assert (status.active, status.failed, status.terminating) == (0, 1, 0)
+        sim.advance(9)
+        assert job(sim.observe()).status.active == 1
     finally:
         sim.close()
 
@@ -262,8 +268,8 @@ def test_ttl_after_finished_deletes_the_job_and_its_pods_when_it_expires():
     try:
         sim.apply(b.CreateJob("work", spec(ttl_seconds_after_finished=30)))
         sim.advance(5)
-        sim.apply(b.PodSucceeds("work", 0))
-        sim.advance(29.9)
+        sim.apply(b.PodSucceeds("work", 0))  # at 5: the batched sync completes the Job at 6
+        sim.advance(30.9)
         assert [j.name for j in sim.observe().jobs] == ["work"]
         sim.advance(0.1)
         assert sim.observe().jobs == () and sim.observe().job_pods == ()

@@ -289,7 +289,7 @@ class Cluster:
             controller = batch.get(timer[1], controller)
             controller = self.daemonsets if timer[1] == self.daemonsets.name else controller
             controller = self.statefulsets if timer[1] == self.statefulsets.name else controller
-            controller.queue.add(timer[2])
+            controller.queue.fire(timer[2])
         elif kind == "kubelet":
             kubelet = self.kubelets.get(timer[1])
             if kubelet is not None:

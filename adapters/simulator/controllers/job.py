@@ -17,13 +17,19 @@ podFailurePolicy, successPolicy and backoffLimitPerIndex (in `job_policies`) wit
 Orphan pods (their Job deleted, e.g. by the garbage collector after its CronJob went) lose the tracking
 finalizer, so their deletion completes (deleteJob -> cleanupPodFinalizers, deletePod, syncOrphanPod); they
 go through the Job queue under an `orphan-pod/` key instead of upstream's separate orphanQueue and worker.
-Not modelled: the 1 s pod-event batch period (pod events sync at once), elastic Indexed Jobs, managedBy,
-orphan adoption, the orphan-pod path for pods of a finished Job (its sync removed their finalizers),
-events and metrics.
+Work-queue timing as upstream's enqueue helpers: Job creation, deletion and spec changes (a new generation)
+sync at once; every pod event and a status-only Job update (our own writes) sync after the 1 s batch period
+(a key already waiting keeps its earlier time, see `WorkQueue.add_after`), so pod changes within a second
+are seen by one sync; a finished Job's updates sync nothing; the back-off requeue waits at least 1 s.
+Not modelled: elastic Indexed Jobs, managedBy, orphan adoption, the orphan-pod path for pods of a finished
+Job (its sync removed their finalizers), the Job queue's own API-error back-off (upstream 1 s doubling to
+1 min; here the shared 5 ms one), events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
 deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed, deleteJob,
 cleanupPodFinalizers, deletePod, syncOrphanPod),
-pkg/controller/job/backoff_utils.go, pkg/controller/job/indexed_job_utils.go
+pkg/controller/job/backoff_utils.go, pkg/controller/job/indexed_job_utils.go;
+job_controller.go@v1.35.4 (addPod, updatePod, deletePod, addJob, updateJob, deleteJob,
+enqueueSyncJobImmediately, enqueueSyncJobBatched, enqueueSyncJobWithDelay, SyncJobBatchPeriod)
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ from . import job_policies as policies
 from .workqueue import Expectations, WorkQueue
 
 COMPLETE, FAILED = "Complete", "Failed"
+SYNC_JOB_BATCH_PERIOD = 1.0  # ref job_controller.go@v1.35.4 (SyncJobBatchPeriod = time.Second)
 ORPHAN_POD = "orphan-pod/"  # queue keys of orphan pods whose finalizer is to go (no Job name has "/")
 SUCCESS_CRITERIA_MET, FAILURE_TARGET = job_status.SUCCESS_CRITERIA_MET, job_status.FAILURE_TARGET
 MESSAGES = {
@@ -62,7 +69,7 @@ class JobController:
         self.client = client
         self.informer = informer
         self.clock = clock
-        self.queue = WorkQueue(clock, self.name)
+        self.queue = WorkQueue(clock, self.name, coalesce=True)
         self.expectations = Expectations(clock)
         # key -> (failures after the last success, time of the latest failure), in memory as upstream
         self.backoff: dict[str, tuple[int, float | None]] = {}
@@ -126,7 +133,28 @@ class JobController:
             for store in (self.backoff, self.removing, self.written):
                 store.pop(key, None)
             self._cleanup_pod_finalizers(new)
-        self.queue.add(key)
+        if type_ != ADDED and type_ != DELETED:
+            self._job_updated(old, new)
+            return
+        self.queue.add(key)  # addJob, deleteJob: enqueueSyncJobImmediately
+
+    def _job_updated(self, old: Obj | None, new: Obj) -> None:
+        """updateJob: a finished Job is not synced; a spec change (new generation) syncs at once, a
+        status-only write (ours, after each sync that changed something) after the batch period; a
+        changed activeDeadlineSeconds re-syncs when the new deadline passes."""
+        # ref job_controller.go@v1.35.4 (updateJob)
+        if is_finished(new):
+            return  # upstream only queues its orphan-pod cleanup (enqueueLabelSelector)
+        key, generation = new["metadata"]["name"], new["metadata"].get("generation")
+        if old is not None and generation == old["metadata"].get("generation"):
+            self.queue.add_after(key, SYNC_JOB_BATCH_PERIOD)
+        else:
+            self.queue.add(key)
+        start, ads = (new.get("status") or {}).get("startTime"), new["spec"].get("activeDeadlineSeconds")
+        if start is None or ads is None:
+            return
+        if old is None or old["spec"].get("activeDeadlineSeconds") != ads:
+            self.queue.add_after(key, parse_time(start) + ads - self.clock.now)
 
     def _cleanup_pod_finalizers(self, job: Obj) -> None:
         """A deleted Job's pods that still hold the tracking finalizer are orphans to clean up."""
@@ -159,7 +187,8 @@ class JobController:
             self.expectations.deletion_observed(key, name)
         if type_ == DELETED or not pods_util.has_tracking_finalizer(new):
             self.removing.get(key, set()).discard(uid)
-        self.queue.add(key)
+        # every pod event of a Job's pod syncs it after the batch period (addPod, updatePod, deletePod)
+        self.queue.add_after(key, SYNC_JOB_BATCH_PERIOD)
 
 
 # ---------------------------------------------------------------- sync
@@ -241,6 +270,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
         active_count, wait = len(active), None
         if managed:
             active_count, wait, removed = manage.manage_job(ctl, key, job, pods, active, tally, record)
+            wait = None if wait is None else max(wait, SYNC_JOB_BATCH_PERIOD)  # enqueueSyncJobWithDelay
             terminating += len(removed)
         requeue = min((d for d in (requeue, wait) if d is not None), default=None)
         if is_complete(job, tally.succeeded, active_count):

@@ -10,7 +10,7 @@ from collections import deque
 
 import attrs
 
-from ..clock import Clock
+from ..clock import Clock, quantize
 
 BASE_DELAY = 0.005  # ItemExponentialFailureRateLimiter(5ms, 1000s)
 MAX_DELAY = 1000.0
@@ -18,12 +18,21 @@ EXPECTATIONS_TIMEOUT = 300.0  # ExpectationsTimeout = 5 * time.Minute
 
 
 class WorkQueue:
-    def __init__(self, clock: Clock, owner: str) -> None:
+    """With `coalesce`, AddAfter is client-go's: one waiting entry per key, the earliest time wins. Only
+    the Job controller asks for it so far (its 1 s batch period rests on it); the other controllers keep a
+    timer per AddAfter: on the exact virtual clock the ReplicaSet's minReadySeconds + 1 s requeue would
+    otherwise give way to its own sync's earlier minReadySeconds one, which fires at exactly
+    minReadySeconds, when no pod is available yet (a real clock is a little late and finds them)."""
+
+    def __init__(self, clock: Clock, owner: str, coalesce: bool = False) -> None:
         self.clock = clock
         self.owner = owner  # timers name the queue by its controller
+        self.coalesce = coalesce
         self._keys: deque[str] = deque()
         self._dirty: set[str] = set()
         self._failures: dict[str, int] = {}
+        # key -> when its delayed add is due: one entry per key, the earliest wins (delaying_queue.go)
+        self._waiting: dict[str, float] = {}
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -34,10 +43,36 @@ class WorkQueue:
             self._keys.append(key)
 
     def add_after(self, key: str, delay: float) -> None:
+        """Add `key` once `delay` has passed. Coalescing as client-go's AddAfter: a key already waiting
+        keeps one entry, moved earlier only if the new time is sooner (so a later AddAfter of a waiting
+        key changes nothing); a key already in the queue is not added twice when its wait ends."""
+        # ref client-go util/workqueue/delaying_queue.go (AddAfter, waitingLoop, insert)
         if delay <= 0:
             self.add(key)
-        else:
+            return
+        if not self.coalesce:
             self.clock.call_after(delay, ("enqueue", self.owner, key))
+            return
+        ready_at = quantize(self.clock.now + delay)
+        if self._waiting.get(key, ready_at + 1) <= ready_at:
+            return
+        self._waiting[key] = ready_at
+        self.clock.call_at(ready_at, ("enqueue", self.owner, key))
+
+    def waiting(self, key: str) -> float | None:
+        """When the delayed add of `key` is due (None: not waiting)."""
+        return self._waiting.get(key)
+
+    def fire(self, key: str) -> None:
+        """An "enqueue" timer is due: add the key if its wait is over (a timer of an entry that was
+        moved earlier meanwhile finds it gone, or due later, and does nothing)."""
+        if not self.coalesce:
+            self.add(key)
+            return
+        ready_at = self._waiting.get(key)
+        if ready_at is not None and ready_at <= self.clock.now:
+            del self._waiting[key]
+            self.add(key)
 
     def add_rate_limited(self, key: str) -> None:
         """Exponential back-off per key, reset by `forget`.
