@@ -155,8 +155,9 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
         "replicaset",
         "Replica Set, adopt matching pods and release non matching pods",
         "v1.13",
-        (),
-        "no generated step creates a bare pod or relabels one yet (the no-ownership-transfer rule is ready)",
+        ALL,
+        "bare pods adopted, the ranking picks who goes when one is too many; relabelled pods released "
+        "and replaced, orphans keep running; ownerReference writes judged per sync",
     ),
     _t("replicaset", "ReplicaSet, list and delete a collection of ReplicaSets", "v1.22", (), API),
     _t(
@@ -207,7 +208,10 @@ def status(test: ConformanceTest) -> str:
 
 #: The fact-sheet rules each property checks, per controller (the lists the machines run).
 RULES_CHECKED: dict[str, dict[str, tuple[object, ...]]] = {
-    "replicaset": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RULES[:2]},
+    "replicaset": {
+        ALWAYS_P: invariants.RULES,
+        PER_SYNC_P: (per_sync.RS_CLAIM, per_sync.RS_MANAGE, per_sync.RS_STATUS),
+    },
     "deployment": {ALWAYS_P: invariants.RULES, PER_SYNC_P: per_sync.RS_DEPLOYMENT_RULES},
     "daemonset": {PER_SYNC_P: per_sync_daemonset.RULES},
     "job": {PER_SYNC_P: per_sync_job.RULES},
