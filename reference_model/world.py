@@ -28,6 +28,10 @@ World semantics (the contract the simulator adapter follows too):
   (gracefully, terminal ones too) DEFAULT_TOLERATION_SECONDS after the node first stopped being Ready,
   unless it becomes Ready before. When it does, its pods are Ready again at once where their kubelet says
   so (started `ready_after` ago, or made Ready by a `ready` action), later otherwise.
+* Claiming: each ReplicaSet sync first writes its claim (replicaset.adoptions / releases): active orphans
+  matching its selector get its controller ownerReference, active pods it owns that stopped matching lose
+  it and keep running as orphans. A bare pod (CreateBarePod) is scheduled and run like the controllers'
+  pods, with its own nodeSelector; RelabelPod replaces a pod's labels.
 * Failed pods stay (not active) until their owner is deleted.
 * Deleting a workload (DeleteWorkload, or history cleanup of a ReplicaSet) removes the object at once and
   deletes its dependents in the background (ReplicaSets at once, pods gracefully).
