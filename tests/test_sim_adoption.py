@@ -152,6 +152,10 @@ def test_bare_pod_writes_are_validated_as_the_model_does():
     with pytest.raises(InvalidSpec) as err:
         sim.apply(CreateBarePod("lone", template()))
     assert err.value.field == "metadata.name"
+    sim.apply(CreateReplicaSet("web", replicaset(1)))
+    with pytest.raises(InvalidSpec) as err:
+        sim.apply(RelabelPod(RS_KIND, "web", 0, {"app": "-bad-"}))
+    assert err.value.field == "metadata.labels"
 
 
 def claim_scenario():
