@@ -167,6 +167,17 @@ def replicaset_manifest(
     }
 
 
+def bare_pod_manifest(name: str, template: PodTemplate) -> Obj:
+    """A pod created directly from `template`, with no ownerReference (`kubectl run`-style)."""
+    body = pod_template_manifest(template)
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, **body["metadata"]},
+        "spec": body["spec"],
+    }
+
+
 def node_manifest(name: str, node_labels: Iterable[tuple[str, str]] = (), pods: int = 110) -> Obj:
     all_labels = {"kubernetes.io/hostname": name, **_label_dict(node_labels)}
     return {

@@ -20,7 +20,7 @@ from kubeprops.scenario.view import ClusterView
 VIRTUAL_CLOCK = "virtual-clock"  # advance() costs no wall time
 INTERLEAVINGS = "interleavings"  # RunContext.seed chooses controller/cache/kubelet interleavings
 NODE_OPERATIONS = "node-operations"  # NodeJoin / NodeLeave are supported
-POD_FAULTS = "pod-faults"  # PodAction is supported
+POD_FAULTS = "pod-faults"  # PodAction, CreateBarePod and RelabelPod are supported
 SYNC_TRACE = "sync-trace"  # implements SyncTracing: what each controller sync read and wrote
 
 Observer = Callable[[ClusterView], None]

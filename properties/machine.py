@@ -400,7 +400,8 @@ class WorkloadMachine(DrivenMachine):
         )
 
     def nodes_holding_as_many(self) -> list[str]:
-        """The nodes that hold as many of the workload's pods on the target as in the model.
+        """The nodes that hold as many of the workload's pods on the target as in the model, and the same
+        pods without a controller.
 
         A real scheduler spreads pods by its own scores (zero-request pods tie, and ties are broken at
         random), so a node can hold 4 pods there and 3 in the model; the settled comparison then needs
@@ -411,10 +412,12 @@ class WorkloadMachine(DrivenMachine):
         assert self.adapter is not None
         target, model = self.adapter.observe(), world.view(self.model)
 
-        def count(view: ClusterView, node: str) -> int:
-            return sum(p.node == node for p in view.pods_of(self.kind, self.name))
+        def held(view: ClusterView, node: str) -> tuple[int, list[tuple[object, str]]]:
+            # pods without a controller (bare or released) go with the node too and are never replaced
+            orphans = sorted((p.labels, p.image) for p in view.pods if p.node == node and p.owner is None)
+            return sum(p.node == node for p in view.pods_of(self.kind, self.name)), orphans
 
-        return [n for n in sorted(self.nodes) if count(target, n) == count(model, n)]
+        return [n for n in sorted(self.nodes) if held(target, n) == held(model, n)]
 
     @precondition(
         lambda self: self.settled and len(self.nodes) > 1 and NODE_OPERATIONS in self.adapter.capabilities

@@ -7,6 +7,7 @@ from functools import singledispatch
 from kubeprops.scenario.apps_extra import SetNodeReady
 from kubeprops.scenario.ops import (
     Advance,
+    CreateBarePod,
     CreateDeployment,
     CreateReplicaSet,
     DeleteWorkload,
@@ -14,6 +15,7 @@ from kubeprops.scenario.ops import (
     NodeLeave,
     Operation,
     PodAction,
+    RelabelPod,
     Rollback,
     Scale,
     SetPaused,
@@ -94,6 +96,17 @@ def _(op: DeleteWorkload) -> str:
 @describe.register
 def _(op: PodAction) -> str:
     return f"pod #{op.index} of {op.kind}/{op.name}: {op.action}"
+
+
+@describe.register
+def _(op: CreateBarePod) -> str:
+    return f"create bare Pod/{op.name} {template_text(op.template)}"
+
+
+@describe.register
+def _(op: RelabelPod) -> str:
+    text = ",".join(f"{k}={v}" for k, v in op.labels)
+    return f"pod #{op.index} of {op.kind}/{op.name}: labels become {text or '(none)'}"
 
 
 @describe.register

@@ -21,6 +21,10 @@ from kubeprops.scenario.spec import (
 )
 
 APP_LABELS = {"app": "web"}
+# Labels a pod step gives a pod: the selector no longer matches it (released), or it still does.
+RELEASED_LABELS = {"app": "released"}
+STILL_MATCHING_LABELS = {"app": "web", "tier": "canary"}
+pod_labels = st.sampled_from([RELEASED_LABELS, STILL_MATCHING_LABELS])
 IMAGES = ("app:v1", "app:v2", "app:v3", "app:v4")
 
 replica_counts = st.one_of(

@@ -12,10 +12,13 @@ read, at the time it ran, and its writes are judged against the decision:
   allowed outcomes), the ReplicaSets deleted by history cleanup, and the status it wrote (or kept): counts,
   observedGeneration and the conditions as (type, status, reason).
 
-Not judged: syncs an API error cut short (upstream retries them; their writes are a prefix), adoption and
-release of pods (ownerReference writes), annotation-only writes (revision bookkeeping, covered by the
-settled comparison), condition messages and times (wording, clock resolution), and names of created
-objects (random suffixes upstream; our pod-template-hash is not bit-exact).
+ReplicaSet syncs are also judged on their claim: the pods whose ownerReference they wrote are exactly the
+orphans the model adopts and the owned pods it releases.
+
+Not judged: syncs an API error cut short (upstream retries them; their writes are a prefix), a
+Deployment's adoption and release of ReplicaSets (ownerReference writes), annotation-only writes (revision
+bookkeeping, covered by the settled comparison), condition messages and times (wording, clock resolution),
+and names of created objects (random suffixes upstream; our pod-template-hash is not bit-exact).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from collections.abc import Iterator
 from kubeprops.scenario.apps_extra import STATEFULSET
 from kubeprops.scenario.batch import CRONJOB
 from kubeprops.scenario.trace import CREATE, DELETE, UPDATE, UPDATE_STATUS, SyncRecord, Write
-from kubeprops.scenario.view import Condition, DeploymentStatus, ReplicaSetStatus, ReplicaSetView
+from kubeprops.scenario.view import Condition, DeploymentStatus, PodView, ReplicaSetStatus, ReplicaSetView
 
 from . import (
     deployment,
@@ -51,7 +54,21 @@ D_SCALE = _rule("2.5", "deployment-scale", "ReplicaSet sizes written are one of 
 D_CLEANUP = _rule("2.10", "deployment-cleanup", "deletes exactly the ReplicaSets history cleanup deletes")
 D_STATUS = _rule("2.8", "deployment-status", "the status written equals the one computed from the snapshot")
 
-RS_DEPLOYMENT_RULES: tuple[Rule, ...] = (RS_MANAGE, RS_STATUS, D_NEW_RS, D_SCALE, D_CLEANUP, D_STATUS)
+RS_CLAIM = _rule(
+    "1.2",
+    "replicaset-claim",
+    "adopts exactly the matching orphans and releases exactly the owned pods that stopped matching",
+)
+
+RS_DEPLOYMENT_RULES: tuple[Rule, ...] = (
+    RS_CLAIM,
+    RS_MANAGE,
+    RS_STATUS,
+    D_NEW_RS,
+    D_SCALE,
+    D_CLEANUP,
+    D_STATUS,
+)
 RULES: tuple[Rule, ...] = (
     *RS_DEPLOYMENT_RULES,
     *per_sync_daemonset.RULES,
@@ -113,6 +130,7 @@ def _replicaset(record: SyncRecord, release: Release) -> Iterator[Violation]:
     created = len(_writes(record, CREATE, "Pod"))
     deleted = {w.name for w in _writes(record, DELETE, "Pod")}
     at = f"at t={snap.now:g}"
+    yield from _claims(record, rs, at)
     if created != decision.create:
         yield Violation(
             RS_MANAGE.id, obj, f"{at} created {created} pods, the model creates {decision.create}"
@@ -135,6 +153,35 @@ def _replicaset(record: SyncRecord, release: Release) -> Iterator[Violation]:
             obj,
             f"{at} {how} status {_rs_status(status)}, the model {_rs_status(decision.status)}",
         )
+
+
+def _claims(record: SyncRecord, rs: ReplicaSetView, at: str) -> Iterator[Violation]:
+    """The ownerReference writes of the sync (pod updates) against the model's claim of the snapshot.
+
+    A write counts as made even when it failed with an error the sync went on from (the pod was gone,
+    or a release the API refused as stale): upstream ignores those too (ClaimObject, ReleasePod).
+    """
+    # ref controller_ref_manager.go (ClaimObject), replica_set.go (claimPods)
+    obj = f"{REPLICASET}/{record.key}"
+    writes = _writes(record, UPDATE, "Pod")
+    adopt = {p.name for p in replicaset.adoptions(rs, record.snapshot.pods)}
+    release = {p.name for p in replicaset.releases(rs, record.snapshot.pods)}
+    made = {w.name for w in writes}
+    if made != adopt | release:
+        yield Violation(
+            RS_CLAIM.id,
+            obj,
+            f"{at} wrote the ownerReference of {sorted(made)}; the model adopts {sorted(adopt)} and "
+            f"releases {sorted(release)}",
+        )
+    for w in writes:
+        if not isinstance(w.obj, PodView):
+            continue
+        owner = w.obj.owner
+        if w.name in adopt and (owner is None or owner.uid != rs.uid):
+            yield Violation(RS_CLAIM.id, obj, f"{at} pod {w.name} should be adopted, its owner is {owner}")
+        if w.name in release and owner is not None:
+            yield Violation(RS_CLAIM.id, obj, f"{at} pod {w.name} should be released, its owner is {owner}")
 
 
 def _rs_status(s: ReplicaSetStatus) -> tuple[object, ...]:

@@ -22,6 +22,9 @@ intermediate template ever got one depends on how fast old pods terminated).
 Kept, per bare ReplicaSet (no owner): spec.replicas, observedGeneration caught up, status replicas / ready /
 available, active pods Ready and not Ready, Failed pods.
 
+Kept for pods without a controller (bare pods nobody adopted, pods a ReplicaSet released), grouped by
+labels and image: how many are active and Ready, active and not Ready, and Failed.
+
 Left out everywhere, and why:
 * pod, ReplicaSet and node names, uids and pod-template-hash values: generated names are random upstream and
   our hash is not bit-exact (deployment.template_hash);
@@ -41,12 +44,13 @@ from __future__ import annotations
 
 import attrs
 
-from kubeprops.scenario.spec import PodTemplate
+from kubeprops.scenario.spec import Labels, PodTemplate
 from kubeprops.scenario.view import (
     FAILED,
     POD_TEMPLATE_HASH,
     ClusterView,
     DeploymentView,
+    PodView,
     ReplicaSetView,
 )
 
@@ -108,9 +112,19 @@ class BareReplicaSetSummary:
 
 
 @attrs.frozen
+class OrphanPodsSummary:
+    labels: Labels
+    image: str
+    pods_ready: int
+    pods_not_ready: int
+    pods_failed: int
+
+
+@attrs.frozen
 class Summary:
     deployments: tuple[DeploymentSummary, ...] = ()
     replicasets: tuple[BareReplicaSetSummary, ...] = ()
+    orphans: tuple[OrphanPodsSummary, ...] = ()
 
 
 # ---------------------------------------------------------------- summarize
@@ -193,6 +207,24 @@ def summarize_replicaset(view: ClusterView, rs: ReplicaSetView) -> BareReplicaSe
     )
 
 
+def summarize_orphans(view: ClusterView) -> tuple[OrphanPodsSummary, ...]:
+    """Pods without a controller, by (labels, image); terminating ones are left out (they are going)."""
+    groups: dict[tuple[Labels, str], list[PodView]] = {}
+    for p in view.pods:
+        if p.owner is None and (p.active or p.phase == FAILED):
+            groups.setdefault((p.labels, p.image), []).append(p)
+    return tuple(
+        OrphanPodsSummary(
+            labels=key[0],
+            image=key[1],
+            pods_ready=sum(1 for p in pods if p.active and p.ready),
+            pods_not_ready=sum(1 for p in pods if p.active and not p.ready),
+            pods_failed=sum(1 for p in pods if p.phase == FAILED),
+        )
+        for key, pods in sorted(groups.items())
+    )
+
+
 def summarize(view: ClusterView) -> Summary:
     """The timing- and tie-independent part of a settled state (see the module docstring)."""
     return Summary(
@@ -204,6 +236,7 @@ def summarize(view: ClusterView) -> Summary:
             for rs in sorted(view.replicasets, key=lambda r: r.name)
             if rs.owner is None
         ),
+        orphans=summarize_orphans(view),
     )
 
 
@@ -258,10 +291,23 @@ def _bare_fields(rs: BareReplicaSetSummary) -> dict[str, str]:
     }
 
 
+def _orphan_fields(o: OrphanPodsSummary) -> dict[str, str]:
+    return {
+        "active pods Ready": str(o.pods_ready),
+        "active pods not Ready": str(o.pods_not_ready),
+        "Failed pods": str(o.pods_failed),
+    }
+
+
+def _orphan_key(o: OrphanPodsSummary) -> str:
+    return f"Pods without controller[{o.image} labels={','.join(f'{k}={v}' for k, v in o.labels)}]"
+
+
 def flatten(summary: Summary) -> dict[str, dict[str, str]]:
     """Object ("Deployment/web") -> field -> rendered value."""
     out = {f"Deployment/{d.name}": _deployment_fields(d) for d in summary.deployments}
     out.update({f"ReplicaSet/{rs.name}": _bare_fields(rs) for rs in summary.replicasets})
+    out.update({_orphan_key(o): _orphan_fields(o) for o in summary.orphans})
     return out
 
 

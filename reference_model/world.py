@@ -28,6 +28,10 @@ World semantics (the contract the simulator adapter follows too):
   (gracefully, terminal ones too) DEFAULT_TOLERATION_SECONDS after the node first stopped being Ready,
   unless it becomes Ready before. When it does, its pods are Ready again at once where their kubelet says
   so (started `ready_after` ago, or made Ready by a `ready` action), later otherwise.
+* Claiming: each ReplicaSet sync first writes its claim (replicaset.adoptions / releases): active orphans
+  matching its selector get its controller ownerReference, active pods it owns that stopped matching lose
+  it and keep running as orphans. A bare pod (CreateBarePod) is scheduled and run like the controllers'
+  pods, with its own nodeSelector; RelabelPod replaces a pod's labels.
 * Failed pods stay (not active) until their owner is deleted.
 * Deleting a workload (DeleteWorkload, or history cleanup of a ReplicaSet) removes the object at once and
   deletes its dependents in the background (ReplicaSets at once, pods gracefully).
@@ -58,7 +62,7 @@ from kubeprops.scenario.ops import (
     DEPLOYMENT,
     REPLICASET,
 )
-from kubeprops.scenario.spec import Labels, labels
+from kubeprops.scenario.spec import Labels, PodTemplate, labels
 from kubeprops.scenario.view import (
     FAILED,
     PENDING,
@@ -105,6 +109,8 @@ class Kubelet:
     delete_at: float | None = None  # when the graceful deletion completes
     forced: bool = False  # a `ready` action made it Ready whatever its delay (until it crashes)
     evict_at: float | None = None  # when the taint eviction controller deletes it (its node is not Ready)
+    # the pod's own spec.nodeSelector; None: read from its ReplicaSet's template (the controllers' pods)
+    node_selector: Labels | None = None
 
 
 @attrs.frozen
@@ -217,6 +223,9 @@ def _bind(state: WorldState, pod: PodView, selector: Labels) -> WorldState:
 
 
 def _selector_of(state: WorldState, pod: PodView) -> Labels:
+    own = state.facts()[pod.name].node_selector
+    if own is not None:
+        return own
     rs = _find(state.replicasets, pod.owner.name) if pod.owner is not None else None
     return rs.template.node_selector if rs is not None else ()
 
@@ -312,29 +321,50 @@ def delete_replicaset(state: WorldState, name: str) -> WorldState:
 # ---------------------------------------------------------------- controllers
 
 
+def create_pod(
+    state: WorldState, name: str, template: PodTemplate, owner: OwnerRef | None, *, own_selector: bool = False
+) -> WorldState:
+    """A new pod from `template`, bound at once where a node fits. `own_selector`: the pod keeps the
+    template's nodeSelector as its own (a bare pod), instead of following its ReplicaSet's template."""
+    state, uid = _uid(state)
+    pod = PodView(
+        name=name,
+        uid=uid,
+        owner=owner,
+        labels=template.labels,
+        image=template.image,
+        node="",
+        phase=PENDING,
+        ready=False,
+        ready_since=None,
+        deleting=False,
+        created=state.now,
+    )
+    facts = state.facts()
+    selector = template.node_selector if own_selector else None
+    facts[name] = Kubelet(ready_after=template.behavior.ready_after, node_selector=selector)
+    state = _with_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
+    return _bind(state, pod, template.node_selector)
+
+
 def _create_pods(state: WorldState, rs: ReplicaSetView, count: int) -> WorldState:
     for _ in range(count):
-        state, uid = _uid(state)
         name = f"{rs.name}-{_suffix(state.next_pod)}"
         state = attrs.evolve(state, next_pod=state.next_pod + 1)
-        pod = PodView(
-            name=name,
-            uid=uid,
-            owner=OwnerRef(REPLICASET, rs.name, rs.uid),
-            labels=rs.template.labels,
-            image=rs.template.image,
-            node="",
-            phase=PENDING,
-            ready=False,
-            ready_since=None,
-            deleting=False,
-            created=state.now,
-        )
-        facts = state.facts()
-        facts[name] = Kubelet(ready_after=rs.template.behavior.ready_after)
-        state = _with_facts(attrs.evolve(state, pods=_put(state.pods, pod)), facts)
-        state = _bind(state, pod, rs.template.node_selector)
+        state = create_pod(state, name, rs.template, OwnerRef(REPLICASET, rs.name, rs.uid))
     return state
+
+
+def _claim(state: WorldState, rs: ReplicaSetView) -> WorldState:
+    """Write this sync's adoptions and releases: the controller ownerReference added or removed."""
+    # ref replica_set.go (claimPods), controller_ref_manager.go (ClaimObject, AdoptPod, ReleasePod)
+    owner = OwnerRef(REPLICASET, rs.name, rs.uid)
+    changed = [attrs.evolve(p, owner=owner) for p in replicaset.adoptions(rs, state.pods)]
+    changed += [attrs.evolve(p, owner=None) for p in replicaset.releases(rs, state.pods)]
+    pods = state.pods
+    for pod in changed:
+        pods = _put(pods, pod)
+    return attrs.evolve(state, pods=pods) if changed else state
 
 
 def _sync_replicaset(state: WorldState, name: str, release: Release) -> WorldState:
@@ -343,6 +373,7 @@ def _sync_replicaset(state: WorldState, name: str, release: Release) -> WorldSta
         return state
     related = replicaset.related_pods_of(rs, state.replicasets, state.pods)
     decision = replicaset.sync(rs, state.pods, state.now, release=release, related_pods=related)
+    state = _claim(state, rs)
     if decision.create:
         state = _create_pods(state, rs, decision.create)
     if decision.delete_count:

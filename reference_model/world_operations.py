@@ -17,6 +17,7 @@ from kubeprops.scenario.ops import (
     DEPLOYMENT,
     REPLICASET,
     Advance,
+    CreateBarePod,
     CreateDeployment,
     CreateReplicaSet,
     DeleteWorkload,
@@ -24,6 +25,7 @@ from kubeprops.scenario.ops import (
     NodeLeave,
     Operation,
     PodAction,
+    RelabelPod,
     Rollback,
     Scale,
     SetPaused,
@@ -47,7 +49,7 @@ from .named import Named
 from .named import find as _find
 from .named import put as _put
 from .release import DEFAULT, Release
-from .validation import validate_deployment, validate_replicaset
+from .validation import validate_deployment, validate_labels, validate_name, validate_replicaset
 from .world import WorldState
 
 
@@ -228,6 +230,22 @@ def _pod_action(state: WorldState, op: PodAction) -> WorldState:
     return world._set_ready(state, pod, ready and world._node_ready(state, pod.node))
 
 
+def _create_bare_pod(state: WorldState, op: CreateBarePod) -> WorldState:
+    validate_name(op.name)
+    validate_labels(op.template.labels, "metadata.labels")
+    _require_new(state.pods, op.name, "pod")
+    return world.create_pod(state, op.name, op.template, None, own_selector=True)
+
+
+def _relabel_pod(state: WorldState, op: RelabelPod) -> WorldState:
+    active = sorted((p for p in world.view(state).pods_of(op.kind, op.name) if p.active), key=pod_order)
+    if not active:
+        return state  # no pod, no write: nothing for the API server to reject
+    validate_labels(op.labels, "metadata.labels")
+    pod = active[op.index % len(active)]
+    return attrs.evolve(state, pods=_put(state.pods, attrs.evolve(pod, labels=op.labels)))
+
+
 def _set_node_ready(state: WorldState, op: SetNodeReady) -> WorldState:
     node = _find(state.nodes, op.name)
     if node is None or node.ready_status == op.status:
@@ -281,6 +299,8 @@ _HANDLERS: dict[type, Callable[[WorldState, object], WorldState]] = {
     Rollback: _rollback,
     DeleteWorkload: _delete_workload,
     PodAction: _pod_action,
+    CreateBarePod: _create_bare_pod,
+    RelabelPod: _relabel_pod,
     NodeJoin: _node_join,
     NodeLeave: _node_leave,
     SetNodeReady: _set_node_ready,

@@ -68,6 +68,7 @@ CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
     (ops.DeleteWorkload, "kind"): ops.WORKLOAD_KINDS,
     (ops.PodAction, "kind"): ops.WORKLOAD_KINDS,
     (ops.PodAction, "action"): ops.REPLICA_POD_ACTIONS,
+    (ops.RelabelPod, "kind"): ops.WORKLOAD_KINDS,
     (apps.UpdateAppsTemplate, "kind"): ops.APPS_KINDS,
     (apps.DeleteAppsWorkload, "kind"): ops.APPS_KINDS,
     (apps.StatefulPodAction, "action"): ops.POD_ACTIONS,

@@ -101,6 +101,29 @@ class PodAction:
 
 
 @attrs.frozen
+class CreateBarePod:
+    """Create a pod directly (as `kubectl run` does): no ownerReference, labels and behaviour from
+    `template`, scheduled and run by the kubelets like a controller's pod. A ReplicaSet whose selector
+    matches its labels adopts it (ref controller_ref_manager.go ClaimObject)."""
+
+    name: str
+    template: PodTemplate
+
+
+@attrs.frozen
+class RelabelPod:
+    """Replace the labels of the `index`-th active pod (modulo their number, `view.pod_order`) of the
+    workload. When its controller's selector no longer matches them the controller releases the pod: it
+    keeps running as an orphan and a replacement is created. Nothing happens without an active pod (and
+    then nothing is validated: the API server rejects invalid labels only on a write)."""
+
+    kind: str
+    name: str
+    index: int
+    labels: Labels = attrs.field(converter=labels)
+
+
+@attrs.frozen
 class NodeJoin:
     name: str
     labels: Labels = attrs.field(default=(), converter=labels)
@@ -130,7 +153,7 @@ UserOperation = (
     | Rollback
     | DeleteWorkload
 )
-WorldOperation = PodAction | NodeJoin | NodeLeave | Advance
+WorldOperation = PodAction | CreateBarePod | RelabelPod | NodeJoin | NodeLeave | Advance
 Operation = UserOperation | WorldOperation
 
 # StatefulSet and DaemonSet operations are defined with their vocabulary in `apps_extra`.

@@ -622,6 +622,54 @@ def test_the_shipped_rbac_role_is_all_the_adapter_needs(control_plane, tmp_path)
     assert_nothing_left(admin, adapter.namespace, run)
 
 
+def test_bare_pods_are_adopted_and_relabelled_pods_released_as_on_the_simulator(control_plane, tmp_path):
+    # Under the shipped RBAC role: pod steps create and update pods too.
+    from kubeprops.adapters.kubernetes import kubernetes_factory
+    from kubeprops.adapters.kubernetes.kubelet import RUN_LABEL
+    from kubeprops.adapters.simulator import simulator_factory
+
+    kubeconfig = service_account_kubeconfig(control_plane, tmp_path)
+    limited = functools.partial(kubernetes_factory, kubeconfig=kubeconfig, context=control_plane.context)
+    operations = [
+        ops.CreateReplicaSet("web", ReplicaSetSpec(template=PodTemplate(WEB), replicas=2)),
+        ops.CreateBarePod("lone", PodTemplate(WEB)),  # adopted: one too many, one of the three goes
+        ops.CreateBarePod("db", PodTemplate({"app": "db"})),  # never matches: an orphan that runs
+        ops.RelabelPod("ReplicaSet", "web", 0, {"app": "moved"}),  # released and replaced
+    ]
+    adapter = limited(RunContext(run_id="adopt"), node_operations=False)
+    run = adapter.run
+    try:
+        observed = settled_summaries(adapter, operations)
+        view = adapter.observe()
+        assert view.replicaset("web").status.ready_replicas == 2
+        assert (
+            sorted((p.labels, p.owner is None) for p in view.pods if p.active).count(
+                ((("app", "web"),), False)
+            )
+            == 2
+        )
+        orphans = {p.name: p.labels for p in view.pods if p.active and p.owner is None}
+        assert sorted(orphans.values()) == [(("app", "db"),), (("app", "moved"),)]
+        raw = {p["metadata"]["name"]: p for p in adapter.api.list("Pod", adapter.namespace)}
+        assert raw["db"]["metadata"]["labels"][RUN_LABEL] == run  # ours, with the label hidden in views
+        assert raw["db"]["spec"]["nodeName"].startswith(run)  # on our virtual nodes only
+        with pytest.raises(InvalidSpec) as taken:
+            adapter.apply(ops.CreateBarePod("db", PodTemplate({"app": "db"})))
+        assert taken.value.field == "metadata.name"
+        with pytest.raises(InvalidSpec) as bad:
+            adapter.apply(ops.RelabelPod("ReplicaSet", "web", 0, {"app": "-bad-"}))
+        assert bad.value.field == "metadata.labels"
+    finally:
+        adapter.close()
+    simulated = settled_summaries(simulator_factory(RunContext(seed=0)), operations)
+    for op, sim_summary, real_summary in zip(operations, simulated, observed, strict=True):
+        assert diff(sim_summary, real_summary) == [], op
+    admin = functools.partial(
+        kubernetes_factory, kubeconfig=control_plane.kubeconfig, context=control_plane.context
+    )
+    assert_nothing_left(admin, adapter.namespace, run)
+
+
 # ---------------------------------------------------------------- differential: simulator vs real cluster
 
 HEALTHY = st.builds(

@@ -16,6 +16,7 @@ from kubeprops.scenario import (
     CreateDeployment,
     CreateReplicaSet,
     PodAction,
+    RelabelPod,
     Scale,
     SetPaused,
     SetStrategy,
@@ -127,6 +128,16 @@ def crashed_pod_survives_scale_down():
     return [p.restarts for p in sim.observe().pods if p.active]
 
 
+def relabelled_pod_owner_and_replicas():
+    sim = simulator()
+    sim.apply(CreateReplicaSet("rs", replicaset(2)))
+    sim.settle(30)
+    sim.apply(RelabelPod("ReplicaSet", "rs", 0, {"app": "moved"}))
+    sim.settle(30)
+    moved = next(p for p in sim.observe().pods if p.labels == (("app", "moved"),))
+    return (moved.owner is None, sim.observe().replicaset("rs").status.replicas, len(sim.observe().pods))
+
+
 # mutant -> (scenario, clean outcome, mutant outcome)
 CASES = {
     "surge-rounded-down": (max_replicas_annotation, "13", "12"),
@@ -144,6 +155,8 @@ CASES = {
     "terminating-counted-active": (replacement_while_terminating, 2, 1),
     "recreate-overlaps": (recreate_overlap, False, True),
     "restarts-ignored-in-ranking": (crashed_pod_survives_scale_down, [0], [1]),
+    # released and replaced, vs kept and still counted (no replacement)
+    "replicaset-no-release": (relabelled_pod_owner_and_replicas, (True, 2, 3), (False, 2, 2)),
 }
 
 CASES.update(JOB_CASES)

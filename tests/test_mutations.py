@@ -36,6 +36,7 @@ MUTANT_CONTROLLERS = {
     "ds-": ("daemonset",),
     "sts-": ("statefulset",),
     "cron-": ("cronjob",),
+    "replicaset-": ("replicaset",),
 }
 
 

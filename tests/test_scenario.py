@@ -12,7 +12,7 @@ from kubeprops.scenario import DeploymentSpec, DeploymentStrategy, IntOrPercent,
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario import batch as b
 from kubeprops.scenario.files import CHOICES, SETTLE, Scenario, ScenarioError, dump, load, operation_classes
-from kubeprops.scenario.ops import Advance, Operation
+from kubeprops.scenario.ops import Advance, CreateBarePod, Operation, RelabelPod
 from kubeprops.scenario.spec import RECREATE, Labels, RollingUpdate
 
 
@@ -159,6 +159,21 @@ def test_a_cronjob_deletion_reads_back_from_its_file():
     text = dump(Scenario("cronjob", "settles-to-model", steps))
     assert "- DeleteCronJob:\n    name: tick\n" in text
     assert load(text).steps == steps
+
+
+def test_pod_ownership_steps_read_back_from_their_file():
+    steps = (
+        CreateBarePod("lone", PodTemplate(labels={"app": "web"})),
+        RelabelPod("ReplicaSet", "web", 2, {"app": "moved"}),
+    )
+    text = dump(Scenario("replicaset", "settles-to-model", steps))
+    assert (
+        "- RelabelPod:\n    kind: ReplicaSet\n    name: web\n    index: 2\n    labels:\n      app: moved\n"
+        in text
+    )
+    assert load(text).steps == steps
+    with pytest.raises(ScenarioError, match="'Job' is not one of Deployment, ReplicaSet"):
+        load(text.replace("kind: ReplicaSet", "kind: Job"))
 
 
 # Every controller's operations in one file (whichever controller: loading does not look at it)

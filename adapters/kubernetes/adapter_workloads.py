@@ -10,11 +10,12 @@ from datetime import datetime
 
 from kubeprops.adapters import kube_objects as ko
 from kubeprops.scenario import ops
+from kubeprops.scenario.errors import InvalidSpec
 from kubeprops.scenario.view import POD_TEMPLATE_HASH, REVISION, pod_order
 
 from . import settle as st
-from .client import Api, Obj
-from .kubelet import VirtualKubelet
+from .client import Api, Conflict, Obj
+from .kubelet import RUN_LABEL, VirtualKubelet
 from .manifests import Placement
 
 
@@ -91,7 +92,33 @@ class WorkloadOperations:
         else:
             self.kubelet.write_pod(name, op.action)
 
-    def _pick_pod(self, op: ops.PodAction) -> Obj | None:
+    def _apply_CreateBarePod(self, op: ops.CreateBarePod) -> None:
+        manifest = self.placement.inject_pod(ko.bare_pod_manifest(op.name, op.template))
+        try:
+            self.api.create("Pod", self.namespace, manifest)
+        except Conflict as err:
+            raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
+
+    def _apply_RelabelPod(self, op: ops.RelabelPod) -> None:
+        """Replace the pod's labels (the run label of a bare pod stays); the kubelet stand-in and the
+        controllers write the pod too, so a conflicting write is read again and retried."""
+        pod = self._pick_pod(op)
+        if pod is None:
+            return
+        for _ in range(20):
+            current = self.api.get("Pod", self.namespace, pod["metadata"]["name"])
+            if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
+                return
+            kept = {k: v for k, v in (current["metadata"].get("labels") or {}).items() if k == RUN_LABEL}
+            current["metadata"]["labels"] = {**dict(op.labels), **kept}
+            try:
+                self.api.update("Pod", self.namespace, current)
+                return
+            except Conflict:
+                continue
+        raise RuntimeError(f"Pod {pod['metadata']['name']}: 20 conflicting writes in a row")
+
+    def _pick_pod(self, op: ops.PodAction | ops.RelabelPod) -> Obj | None:
         snapshot = self._snapshot()
         workload = next((o for o in snapshot[op.kind] if o["metadata"]["name"] == op.name), None)
         if workload is None:

@@ -48,6 +48,12 @@ class Placement:
             claim["spec"]["storageClassName"] = ""
         return out
 
+    def inject_pod(self, manifest: Obj) -> Obj:
+        """A bare pod: labelled as the run's, and placed on the run's nodes as the workloads' pods are."""
+        out = self.inject_template(manifest)
+        out["metadata"].setdefault("labels", {})[RUN_LABEL] = self.run
+        return out
+
     def strip_template(self, template: Obj) -> Obj:
         out = copy.deepcopy(template)
         spec = out.get("spec") or {}
@@ -70,9 +76,12 @@ class Placement:
         return out
 
     def strip_pod(self, pod: Obj) -> Obj:
-        spec = pod.get("spec") or {}
+        spec, meta = pod.get("spec") or {}, pod["metadata"]
         node = spec.get("nodeName", "")
-        return {**pod, "spec": {**spec, "nodeName": self.scenario_node(node) if node else ""}}
+        out = {**pod, "spec": {**spec, "nodeName": self.scenario_node(node) if node else ""}}
+        if RUN_LABEL in (meta.get("labels") or {}):  # a bare pod the adapter created (inject_pod)
+            out["metadata"] = {**meta, "labels": self._labels(meta)}
+        return out
 
     def strip_node(self, node: Obj) -> Obj:
         meta, spec = node["metadata"], node.get("spec") or {}

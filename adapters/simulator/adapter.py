@@ -260,7 +260,21 @@ class SimulatorAdapter(AppsOperations, BatchOperations, CronJobOperations):
         }
         actions[op.action](pod)
 
-    def _pick_pod(self, op: ops.PodAction) -> Obj | None:
+    def _apply_CreateBarePod(self, op: ops.CreateBarePod) -> None:
+        try:
+            self.cluster.store.create(POD, ko.bare_pod_manifest(op.name, op.template))
+        except AlreadyExists as exc:
+            raise InvalidSpec("metadata.name", f"AlreadyExists: {exc}") from None
+
+    def _apply_RelabelPod(self, op: ops.RelabelPod) -> None:
+        pod = self._pick_pod(op)
+        if pod is None:
+            return
+        relabelled = clone(pod)
+        relabelled["metadata"]["labels"] = dict(op.labels)  # admission validates them (validate_pod)
+        self.cluster.store.update(POD, relabelled)
+
+    def _pick_pod(self, op: ops.PodAction | ops.RelabelPod) -> Obj | None:
         store = self.cluster.store
         if op.kind == REPLICASET:
             rs = store.get(REPLICASET, op.name)

@@ -199,8 +199,16 @@ DEFAULTERS = {
     "ReplicaSet": default_replicaset,
     "Pod": default_toleration_seconds,
 }
-# Pods are written by controllers and the harness only: their admission is the defaulting above.
-VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset}
+
+
+def validate_pod(obj: Obj, old: Obj | None = None) -> None:
+    """Name and labels: the harness writes bare pods and relabels pods (controllers' pods pass anyway).
+    ref: pkg/apis/core/validation/validation.go (ValidatePodCreate, ValidatePodUpdate: ValidateObjectMeta)"""
+    validate_name(obj["metadata"].get("name", ""))
+    validate_labels(obj["metadata"].get("labels") or {}, "metadata.labels")
+
+
+VALIDATORS = {"Deployment": validate_deployment, "ReplicaSet": validate_replicaset, "Pod": validate_pod}
 
 # The apps kinds' admission lives in its own module, which builds on the helpers above.
 from .admission_apps import default_daemonset, validate_daemonset  # noqa: E402

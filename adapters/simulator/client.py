@@ -54,7 +54,17 @@ class Client:
         return updated
 
     def set_owner_refs(self, kind: str, name: str, uid: str, refs: list[Obj]) -> Obj:
-        return self.store.set_owner_refs(kind, name, uid, refs)
+        """Adopt or release. Journaled for pods only: the ReplicaSet per-sync rules judge a pod's claim,
+        while a Deployment's claim of ReplicaSets would read as a size write there."""
+        try:
+            updated = self.store.set_owner_refs(kind, name, uid, refs)
+        except ApiError as err:
+            if kind == POD:
+                self._note("update", kind, name, None, err.reason)
+            raise
+        if kind == POD:
+            self._note("update", kind, name, updated)
+        return updated
 
     def delete(self, kind: str, name: str, uid: str | None = None) -> None:
         if kind == POD:

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from types import ModuleType
 from typing import Any
 
+from . import objects
 from .controllers import common
 from .controllers import replicaset as rs_controller
 from .controllers.deployment import recreate, rolling, sync, util
@@ -81,7 +82,24 @@ def _restarts_ignored(a: Obj, b: Obj, now: float) -> bool | None:
     return None
 
 
+def _claim_keeps_mismatched(
+    client: Any, owner: Obj, owner_kind: str, kind: str, selector: dict[str, str], candidates: list[Obj]
+) -> list[Obj]:
+    # the bug: an owned pod whose labels stopped matching is neither released nor dropped from the count
+    uid = owner["metadata"]["uid"]
+    kept = [
+        c
+        for c in candidates
+        if (ref := objects.controller_ref(c)) is not None
+        and ref["uid"] == uid
+        and not objects.selector_matches(selector, objects.labels_of(c))
+    ]
+    rest = [c for c in candidates if c not in kept]
+    return ORIGINAL_RS_CLAIM(client, owner, owner_kind, kind, selector, rest) + kept
+
+
 ORIGINAL_CLEANUP_HISTORY = sync.cleanup_history
+ORIGINAL_RS_CLAIM = rs_controller.claim
 
 MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "surge-rounded-down": ((util, "max_surge", _surge_rounded_down),),
@@ -95,6 +113,7 @@ MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "terminating-counted-active": ((common, "is_pod_active", _terminating_active),),
     "recreate-overlaps": ((recreate, "old_pods_running", _old_pods_never_running),),
     "restarts-ignored-in-ranking": ((rs_controller, "compare_restarts", _restarts_ignored),),
+    "replicaset-no-release": ((rs_controller, "claim", _claim_keeps_mismatched),),
 }
 
 # The Job controller's bugs live with their own module.

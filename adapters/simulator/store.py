@@ -184,10 +184,12 @@ class Store:
     def set_owner_refs(self, kind: str, name: str, uid: str, refs: list[Obj]) -> Obj:
         """A PATCH of metadata.ownerReferences with a uid precondition (adopt / release)."""
         old = self.must_get(kind, name)
+        # both are 422s upstream: the patch's metadata.uid would change an immutable field, and
+        # ValidateOwnerReferences allows one controller reference
         if old["metadata"]["uid"] != uid:
-            raise Conflict(f"precondition failed: uid {uid}")
+            raise Invalid(f"metadata.uid: field is immutable (precondition uid {uid})")
         if sum(1 for r in refs if r.get("controller")) > 1:
-            raise Conflict("Only one reference can have Controller set to true")
+            raise Invalid("metadata.ownerReferences: Only one reference can have Controller set to true")
         meta = {**old["metadata"], "ownerReferences": clone(refs)}
         if not refs:
             meta.pop("ownerReferences")

@@ -10,20 +10,25 @@ from collections.abc import Mapping
 
 from ..client import Client
 from ..objects import Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
-from ..store import ApiError, NotFound
+from ..store import ApiError, Invalid, NotFound
 
 
 class ClaimError(ApiError):
     pass
 
 
-def _can_adopt(client: Client, owner: Obj, owner_kind: str) -> None:
-    """A quorum read: never adopt for an owner that is gone or being deleted."""
-    fresh = client.get(owner_kind, owner["metadata"]["name"])
+def _can_adopt(client: Client, owner: Obj, owner_kind: str) -> ApiError | None:
+    """A quorum read: never adopt for an owner that is gone or being deleted. Its error is kept for every
+    adoption of the sync (ref controller_ref_manager.go CanAdopt: sync.Once; RecheckDeletionTimestamp)."""
+    try:
+        fresh = client.get(owner_kind, owner["metadata"]["name"])
+    except ApiError as exc:  # wrapped upstream too: "can't recheck DeletionTimestamp"
+        return ClaimError(f"can't recheck DeletionTimestamp: {exc}")
     if fresh is None or fresh["metadata"]["uid"] != owner["metadata"]["uid"]:
-        raise ClaimError(f"original {owner_kind} {owner['metadata']['name']} is gone")
+        return ClaimError(f"original {owner_kind} {owner['metadata']['name']} is gone")
     if is_deleting(fresh):
-        raise ClaimError(f"{owner_kind} {owner['metadata']['name']} has just been deleted")
+        return ClaimError(f"{owner_kind} {owner['metadata']['name']} has just been deleted")
+    return None
 
 
 def claim(
@@ -36,7 +41,7 @@ def claim(
     owner_uid = owner["metadata"]["uid"]
     claimed: list[Obj] = []
     error: ApiError | None = None
-    adopt_checked = False
+    can_adopt: list[ApiError | None] = []  # the recheck's outcome, once per sync (canAdoptOnce)
     for obj in candidates:
         ref = controller_ref(obj)
         if ref is not None and ref["uid"] != owner_uid:
@@ -51,9 +56,10 @@ def claim(
                 continue
             if is_deleting(owner) or not matches or is_deleting(obj):
                 continue
-            if not adopt_checked:
-                _can_adopt(client, owner, owner_kind)
-                adopt_checked = True
+            if not can_adopt:
+                can_adopt.append(_can_adopt(client, owner, owner_kind))
+            if can_adopt[0] is not None:
+                raise can_adopt[0]
             claimed.append(_adopt(client, kind, obj, owner, owner_kind))
         except NotFound:
             continue
@@ -70,5 +76,10 @@ def _adopt(client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str) -> 
 
 
 def _release(client: Client, kind: str, obj: Obj, owner_uid: str) -> None:
+    # ref controller_ref_manager.go (ReleasePod): 404 and 422 (no such reference, or the object was
+    # deleted and recreated under the same name) are ignored
     refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r["uid"] != owner_uid]
-    client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+    try:
+        client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+    except Invalid:
+        return
