@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..client import Client
 from ..clock import Clock
 from ..informer import Informer
-from ..objects import CONTROLLER_REVISION, POD, PVC, STATEFULSET, Obj, controller_ref
+from ..objects import POD, PVC, STATEFULSET, Obj, controller_ref
 from ..store import ApiError, Conflict
 from ..tracing import SyncTracer
 from . import common
@@ -41,8 +41,9 @@ class StatefulSetController:
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
         self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
+        # ref stateful_set.go (NewStatefulSetController): handlers for pods and sets only; revisions and
+        # claims are read from their listers, their events wake no sync
         informer.add_handler(STATEFULSET, lambda t, o, n: self.queue.add(n["metadata"]["name"]))
-        informer.add_handler(CONTROLLER_REVISION, self._on_owned)
         informer.add_handler(POD, self._on_pod)
 
     @property
@@ -71,13 +72,9 @@ class StatefulSetController:
         sts = self.informer.get(STATEFULSET, ref["name"])
         return sts if sts is not None and sts["metadata"]["uid"] == ref["uid"] else None
 
-    def _on_owned(self, type_: str, old: Obj | None, new: Obj) -> None:
-        if (sts := self._owner(new)) is not None:
-            self.queue.add(sts["metadata"]["name"])
-
     def _on_pod(self, type_: str, old: Obj | None, new: Obj) -> None:
-        # ref stateful_set.go (updatePod): a pod turning Ready re-syncs minReadySeconds + 1 s later, when it
-        # has become Available
+        # ref stateful_set.go (addPod, updatePod, deletePod): a pod turning Ready re-syncs minReadySeconds
+        # + 1 s later (upstream's own second, against clock skew), when it has become Available
         sts = self._owner(new)
         if sts is None:
             return
