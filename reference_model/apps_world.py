@@ -29,7 +29,7 @@ World semantics (the contract a simulator would follow too):
   (`statefulset_pvc.StaleClaimWait`); False collects them at once. Deleting a workload deletes its pods
   gracefully and its revisions at once.
 * Simultaneous removals: graceful deletions that complete at one instant are separate kubelet calls, each
-  its own watch event, and a StatefulSet sync may run between them or only after all of them. upstream
+  its own watch event, and a StatefulSet sync may run between them or only after all of them; upstream
   orders neither. `AppsState.removals` picks: TOGETHER (the default) removes them all before the
   controllers run; ONE_BY_ONE removes them one at a time, in (node, name) order, each only once the
   controllers and the kubelets are done with the previous one (a sync in between may create the
@@ -501,6 +501,13 @@ def _admissible(status: StatefulSetStatus) -> bool:
 
 
 def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) -> AppsState:
+    """A sync 1 s after each Ready pod becomes Available: upstream's requeue when a pod turns Ready is
+    minReadySeconds + 1 s. Its post-sync requeue (FindMinNextPodAvailabilityCheck, the exact duration)
+    would land, on a virtual clock, on readySince + minReadySeconds, when the pod is not yet Available (that
+    takes strictly more) and nextPodAvailabilityCheck gives no further requeue; a real clock is always past
+    it by some milliseconds, so 1 s later is the moment upstream's outcome shows."""
+    # ref kubernetes/kubernetes:pkg/controller/statefulset/stateful_set.go (updatePod: "Add a second to
+    # avoid milliseconds skew in AddAfter")
     for pod in pods:
         if mrs > 0 and pod.ready and pod.ready_since is not None:
             state = _timer(state, pod.ready_since + mrs + 1)

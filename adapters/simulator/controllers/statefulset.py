@@ -5,7 +5,7 @@ Parallel, ordinals.start, partition (maxUnavailable: its gate is off), OnDelete,
 scale-down from the highest ordinal), claims per volumeClaimTemplate with retention-policy owner
 references (the garbage collector deletes a claim whose owner is gone), status (completeRollingUpdate,
 written only when it changed), the minReadySeconds re-syncs (only while a pod is maturing; see
-`_maturing`). Pods are claimed by controller reference and `<set>-<n>` name.
+`_next_availability`). Pods are claimed by controller reference and `<set>-<n>` name.
 Not modelled: adoption / release of orphans (the simulator creates none), hash collisions, events,
 UpdateStatefulPod identity repairs (pods are never edited by anyone else here).
 ref: pkg/controller/statefulset/stateful_set.go (addPod, updatePod, deletePod, sync, syncStatefulSet,
@@ -126,9 +126,12 @@ def _next_availability(pods: list[Obj], mrs: int, now: float) -> float | None:
 
     Upstream requeues a sync whose readyReplicas != availableReplicas for the moment the next pod becomes
     Available (FindMinNextPodAvailabilityCheck), whenever that sync ran; one second late here, like the
-    requeue when a pod turns Ready (availability is strictly after readySince + minReadySeconds), which is
-    the model's moment too. A set whose pods never turn Ready is left quiet: nothing matures by time alone.
-    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck)"""
+    requeue when a pod turns Ready (updatePod adds that second itself), which is the model's moment too.
+    The exact duration would not do on a virtual clock: it lands on readySince + minReadySeconds, when the
+    pod is not yet Available (that takes strictly more), and nextPodAvailabilityCheck then gives no further
+    requeue; upstream's real clock is always some milliseconds past it. A set whose pods never turn Ready
+    is left quiet: nothing matures by time alone.
+    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck, nextPodAvailabilityCheck)"""
     if mrs <= 0:
         return None
     ready_times = [
