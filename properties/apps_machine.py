@@ -3,16 +3,17 @@
 Like `machine.WorkloadMachine` (the same `DrivenMachine` plumbing and three checks, "did not settle" is
 unknown), but the model is `reference_model.apps_world`: nodes carry labels, taints, cordons and a Ready
 condition.
-Where upstream leaves a choice to chance the machine keeps one model per policy (`policies`): by default
-two fixed tie-breaking policies for the DaemonSet controller (Go-map picks, the order of pods created in
-the same second, `apps_world.TieBreak`: smallest and largest names first); the StatefulSet machine's two are
-the two orders of the stale-claim race (`apps_world.AppsState.gc_after_sync`). When no policy reaches the
-observed settled state of DaemonSets, the model adopts the target's choices: it replays the operations
-since the last comparison preferring the pods the target was observed to keep and ordering same-second
-pods as the target's names did; failing that, it replays every stretch from the start, each of which must
-reach what was observed at its own comparison (a tie made early may only show later). An observed settled
-state must equal one of those outcomes; the matching one is the model from then on, so later comparisons
-build on the choices the target made, each of them a choice upstream may make.
+Where upstream leaves a choice to chance the machine keeps one model per policy (`policies`): by default two
+fixed tie-breaking policies for the DaemonSet controller (Go-map picks, the order of pods created in the same
+second, `apps_world.TieBreak`: smallest and largest names first); the StatefulSet machine's are the two orders
+of the stale-claim race (`apps_world.AppsState.gc_after_sync`), each with the pods whose deletions complete at
+one instant removed together or one at a time (`apps_world.AppsState.removals`). When no policy reaches the
+observed settled state of DaemonSets, the model adopts the target's choices: it replays the operations since
+the last comparison preferring the pods the target was observed to keep and ordering same-second pods as the
+target's names did; failing that, it replays every stretch from the start, each of which must reach what was
+observed at its own comparison (a tie made early may only show later). An observed settled state must equal
+one of those outcomes; the matching one is the model from then on, so later comparisons build on the choices
+the target made, each of them a choice upstream may make.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class ModelPolicy:
     label: str
     choose: apps_world.Choose = apps_world.choose_first  # the DaemonSet controller's Go map walks
     gc_after_sync: bool = True  # the claim race (apps_world.AppsState.gc_after_sync)
+    removals: str = apps_world.TOGETHER  # deletions completing at one instant (apps_world.AppsState.removals)
 
 
 def apps_view(view: ClusterView) -> AppsClusterView:
@@ -207,7 +209,8 @@ class AppsMachine(DrivenMachine):
         self.pending: list[Operation] = []
         self.stretches: list[Stretch] = []  # every comparison so far, for a replay from the start
         self.models = [
-            apps_world.initial_state(INITIAL_NODES, gc_after_sync=p.gc_after_sync) for p in self.policies
+            apps_world.initial_state(INITIAL_NODES, gc_after_sync=p.gc_after_sync, removals=p.removals)
+            for p in self.policies
         ]
         self.nodes = [f"node-{i}" for i in range(INITIAL_NODES)]
         self.next_node = INITIAL_NODES
@@ -303,8 +306,10 @@ class AppsMachine(DrivenMachine):
         """The outcome the target matched is the model from now on, whatever policy reached it."""
         assert state is not None
         self.adopted, self.pending = state, []
-        # each slot keeps its own way of breaking the claim race from here on
-        self.models = [attrs.evolve(state, gc_after_sync=p.gc_after_sync) for p in self.policies]
+        # each slot keeps its own way of breaking the claim and removal races from here on
+        self.models = [
+            attrs.evolve(state, gc_after_sync=p.gc_after_sync, removals=p.removals) for p in self.policies
+        ]
         self.stretches.append(here)
 
     def summary(self, view: AppsClusterView) -> tuple[object, ...]:

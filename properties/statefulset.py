@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 
 from kubeprops.adapters.protocol import NODE_OPERATIONS, POD_FAULTS
+from kubeprops.reference_model import apps_world
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario.ops import POD_DELETE, POD_FAIL, POD_READY, POD_UNREADY
 from kubeprops.scenario.spec import IntOrPercent, PodBehavior
@@ -153,9 +154,12 @@ class StatefulSetMachine(AppsMachine):
     # No DaemonSet here, so no Go map walk to vary; the race that matters is between the set's sync after a
     # pod is gone and the garbage collector deleting that pod's claim: a sync that still sees the claim stops
     # and waits for the next event (upstream's usual order), or the claim is gone first and the pod comes.
-    policies = (
-        ModelPolicy("claims collected after the sync"),
-        ModelPolicy("claims collected first", gc_after_sync=False),
+    # Pods whose deletions complete at one instant go together or one at a time, either way round, with a sync
+    # in between (apps_world.AppsState.removals).
+    policies = tuple(
+        ModelPolicy(f"claims collected {when}, removals {removals}", gc_after_sync=gc, removals=removals)
+        for removals in (apps_world.TOGETHER, apps_world.ONE_BY_ONE, apps_world.ONE_BY_ONE_REVERSED)
+        for when, gc in (("after the sync", True), ("first", False))
     )
 
     def summary(self, view: a.AppsClusterView) -> tuple[object, ...]:

@@ -169,9 +169,10 @@ def run(
     horizon: float = 3600.0,
     choose: world.Choose = world.choose_first,
     gc_after_sync: bool = True,
+    removals: str = world.TOGETHER,
 ) -> world.AppsState:
     """Apply `ops` to a fresh world (rejected writes are skipped, as on a target) and settle."""
-    state = world.initial_state(nodes, gc_after_sync=gc_after_sync)
+    state = world.initial_state(nodes, gc_after_sync=gc_after_sync, removals=removals)
     for op in ops:
         try:
             state = apps_operations.apply(state, op, release=release, choose=choose)
@@ -187,11 +188,22 @@ def settled_outcomes(
     ops: Sequence[AppsOperation], *, nodes: int = 3, release: Release = DEFAULT, horizon: float = 3600.0
 ) -> frozenset[AppsOutcome]:
     """Every settled outcome the model allows: one per tie-breaking policy for upstream's random choices
-    (Go map walks, and whether the garbage collector or the StatefulSet controller goes first)."""
+    (Go map walks, whether the garbage collector or the StatefulSet controller goes first, and whether pods
+    whose deletions complete at one instant go together or one at a time)."""
     return frozenset(
         outcome(
-            run(ops, nodes=nodes, release=release, horizon=horizon, choose=choose, gc_after_sync=gc), release
+            run(
+                ops,
+                nodes=nodes,
+                release=release,
+                horizon=horizon,
+                choose=choose,
+                gc_after_sync=gc,
+                removals=removals,
+            ),
+            release,
         )
         for choose in (world.choose_first, world.choose_last)
         for gc in (True, False)
+        for removals in (world.TOGETHER, world.ONE_BY_ONE, world.ONE_BY_ONE_REVERSED)
     )

@@ -18,8 +18,9 @@ World semantics (the contract a simulator would follow too):
   no such taint (cordons are tolerated). An unbindable pod stays Pending and binds when a node fits.
 * Kubelet: a bound pod is Running at once and turns Ready `behavior.ready_after` seconds later (never when
   None). Actions: fail -> Failed and not Ready; delete -> graceful deletion; unready / ready -> the probe.
-  Graceful deletions complete 1 s later (an unbound pod vanishes at once). A user NoExecute taint evicts
-  pods not tolerating it (daemon pods judged by their own revision's tolerations plus the automatic ones).
+  Graceful deletions complete 1 s later (an unbound or terminal pod vanishes at once). A user NoExecute
+  taint evicts pods not tolerating it (daemon pods judged by their own revision's tolerations plus the
+  automatic ones).
 * Claims: created by the StatefulSet controller; the garbage collector deletes a claim when every owner it
   names is gone. When a pod goes, the StatefulSet controller's syncs (woken by the pod's deletion) and the
   garbage collector race; `AppsState.gc_after_sync` picks the order: True (the default, and what upstream
@@ -27,6 +28,13 @@ World semantics (the contract a simulator would follow too):
   done at that instant, so a sync can meet a claim still naming the gone pod and stop there for good
   (`statefulset_pvc.StaleClaimWait`); False collects them at once. Deleting a workload deletes its pods
   gracefully and its revisions at once.
+* Simultaneous removals: graceful deletions that complete at one instant are separate kubelet calls, each
+  its own watch event, and a StatefulSet sync may run between them or only after all of them; upstream
+  orders neither. `AppsState.removals` picks: TOGETHER (the default) removes them all before the
+  controllers run; ONE_BY_ONE removes them one at a time, in (node, name) order, each only once the
+  controllers and the kubelets are done with the previous one (a sync in between may create the
+  replacement of the first, see it turn Ready and reach the claims of the others while they still exist);
+  ONE_BY_ONE_REVERSED the same from the last. Other interleavings are not modelled.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
   StatefulSet then every DaemonSet by name until a round changes nothing, except a StatefulSet waiting
   after a stale claim, which syncs only on an event for it.
@@ -81,6 +89,7 @@ from .release import DEFAULT, Release
 
 HOSTNAME = "kubernetes.io/hostname"
 GRACE_SECONDS = 1.0
+TOGETHER, ONE_BY_ONE, ONE_BY_ONE_REVERSED = "together", "one-by-one", "one-by-one-reversed"
 MAX_ROUNDS = 500
 MAX_EVENTS = 20_000
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -167,6 +176,7 @@ class AppsState:
     timers: frozenset[float] = frozenset()
     next_uid: int = 1
     gc_after_sync: bool = True  # the claim race: see the module docstring
+    removals: str = TOGETHER  # deletions completing at one instant: see the module docstring
     stale_waits: tuple[pvc.StaleClaimWait, ...] = ()
     # the controllers' last rounds at this instant never reached a fixpoint: upstream's controller loops
     # the same way (a sync whose writes its own next sync undoes, e.g. a StatefulSet status write the API
@@ -191,9 +201,10 @@ def _timer(state: AppsState, at: float | None) -> AppsState:
     return state if at is None or at <= state.now else attrs.evolve(state, timers=state.timers | {at})
 
 
-def initial_state(nodes: int = 3, *, gc_after_sync: bool = True) -> AppsState:
+def initial_state(nodes: int = 3, *, gc_after_sync: bool = True, removals: str = TOGETHER) -> AppsState:
     """An empty cluster with `nodes` Ready nodes named node-0, node-1, ..."""
-    return AppsState(nodes=tuple(_node(f"node-{i}") for i in range(nodes)), gc_after_sync=gc_after_sync)
+    nodes_ = tuple(_node(f"node-{i}") for i in range(nodes))
+    return AppsState(nodes=nodes_, gc_after_sync=gc_after_sync, removals=removals)
 
 
 def _node(
@@ -315,8 +326,15 @@ def _collect_claims(state: AppsState, gone_uids: set[str]) -> AppsState:
 
 
 def _delete_pods(state: AppsState, names: Iterable[str]) -> AppsState:
+    """Graceful deletion; an unbound pod, or one already Failed or Succeeded, is gone at once (no kubelet
+    has a container to stop), so a StatefulSet's next sync already finds the slot empty."""
+    # ref kubernetes/kubernetes:pkg/registry/core/pod/strategy.go (CheckGracefulDelete: period 0 when
+    # spec.nodeName is empty or the phase is Failed / Succeeded)
     names = set(names)
-    state = _remove_pods(state, {p.name for p in state.pods if p.name in names and not p.node})
+    at_once = {
+        p.name for p in state.pods if p.name in names and (not p.node or p.phase in (FAILED, SUCCEEDED))
+    }
+    state = _remove_pods(state, at_once)
     facts, pods = state.fact_map(), []
     for p in state.pods:
         if p.name in names and not p.deleting:
@@ -353,12 +371,25 @@ def _no_execute(taint: elig.Taint) -> bool:
     return taint.effect == NO_EXECUTE
 
 
+def _due_removals(state: AppsState) -> list[str]:
+    """Pods whose graceful deletion is over, in (node, name) order."""
+    due = {n for n, f in state.facts if f.delete_at is not None and f.delete_at <= state.now}
+    return [p.name for p in sorted(state.pods, key=lambda p: (p.node, p.name)) if p.name in due]
+
+
 def _kubelet_step(state: AppsState) -> AppsState:
-    facts = state.fact_map()
-    gone = {n for n, f in facts.items() if f.delete_at is not None and f.delete_at <= state.now}
+    gone = _due_removals(state) if state.removals == TOGETHER else []
     if gone:
-        state = _remove_pods(state, gone)
+        state = _remove_pods(state, set(gone))
     return _refresh_readiness(_bind_pending(_evict_untolerated(state)))
+
+
+def _remove_next(state: AppsState) -> AppsState:
+    """ONE_BY_ONE(_REVERSED): the next pod whose graceful deletion is over goes, once all else is done."""
+    due = _due_removals(state)
+    if not due or state.removals == TOGETHER:
+        return state
+    return _remove_pods(state, {due[-1] if state.removals == ONE_BY_ONE_REVERSED else due[0]})
 
 
 # ---------------------------------------------------------------- StatefulSet controller
@@ -469,6 +500,13 @@ def _admissible(status: StatefulSetStatus) -> bool:
 
 
 def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) -> AppsState:
+    """A sync 1 s after each Ready pod becomes Available: upstream's requeue when a pod turns Ready is
+    minReadySeconds + 1 s. Its post-sync requeue (FindMinNextPodAvailabilityCheck, the exact duration)
+    would land, on a virtual clock, on readySince + minReadySeconds, when the pod is not yet Available (that
+    takes strictly more) and nextPodAvailabilityCheck gives no further requeue; a real clock is always past
+    it by some milliseconds, so 1 s later is the moment upstream's outcome shows."""
+    # ref kubernetes/kubernetes:pkg/controller/statefulset/stateful_set.go (updatePod: "Add a second to
+    # avoid milliseconds skew in AddAfter")
     for pod in pods:
         if mrs > 0 and pod.ready and pod.ready_since is not None:
             state = _timer(state, pod.ready_since + mrs + 1)
@@ -573,7 +611,8 @@ def run_controllers(
     state: AppsState, *, release: Release = DEFAULT, choose: Choose = choose_first
 ) -> AppsState:
     """Rounds at the current instant until one changes nothing; then the garbage collector (when it runs
-    after the controllers) and rounds again, until neither changes anything. After MAX_ROUNDS without a
+    after the controllers) and, one at a time with `removals` ONE_BY_ONE(_REVERSED), the next pod whose
+    graceful deletion is over, and rounds again, until none changes anything. After MAX_ROUNDS without a
     fixpoint the state is marked `looping` (a later operation may break the loop; `settle` reports it
     unsettled)."""
     state = attrs.evolve(state, looping=False)
@@ -582,7 +621,9 @@ def run_controllers(
         if _without_timers(after) == _without_timers(state):
             after = _collect_claims(after, set())
             if after.claims == state.claims:
-                return after
+                after = _remove_next(after)
+                if after.pods == state.pods:
+                    return after
         state = after
     return attrs.evolve(state, looping=True)
 

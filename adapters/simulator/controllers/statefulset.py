@@ -5,7 +5,7 @@ Parallel, ordinals.start, partition (maxUnavailable: its gate is off), OnDelete,
 scale-down from the highest ordinal), claims per volumeClaimTemplate with retention-policy owner
 references (the garbage collector deletes a claim whose owner is gone), status (completeRollingUpdate,
 written only when it changed), the minReadySeconds re-syncs (only while a pod is maturing; see
-`_maturing`). Pods are claimed by controller reference and `<set>-<n>` name.
+`_next_availability`). Pods are claimed by controller reference and `<set>-<n>` name.
 Not modelled: adoption / release of orphans (the simulator creates none), hash collisions, events,
 UpdateStatefulPod identity repairs (pods are never edited by anyone else here).
 ref: pkg/controller/statefulset/stateful_set.go (addPod, updatePod, deletePod, sync, syncStatefulSet,
@@ -20,7 +20,7 @@ from __future__ import annotations
 from ..client import Client
 from ..clock import Clock
 from ..informer import Informer
-from ..objects import CONTROLLER_REVISION, POD, PVC, STATEFULSET, Obj, controller_ref
+from ..objects import POD, PVC, STATEFULSET, Obj, controller_ref
 from ..store import ApiError, Conflict
 from ..tracing import SyncTracer
 from . import common
@@ -41,8 +41,9 @@ class StatefulSetController:
         self.clock = clock
         self.queue = WorkQueue(clock, self.name)
         self.tracer: SyncTracer | None = None  # set while a property checks PER-SYNC rules
+        # ref stateful_set.go (NewStatefulSetController): handlers for pods and sets only; revisions and
+        # claims are read from their listers, their events wake no sync
         informer.add_handler(STATEFULSET, lambda t, o, n: self.queue.add(n["metadata"]["name"]))
-        informer.add_handler(CONTROLLER_REVISION, self._on_owned)
         informer.add_handler(POD, self._on_pod)
 
     @property
@@ -71,13 +72,9 @@ class StatefulSetController:
         sts = self.informer.get(STATEFULSET, ref["name"])
         return sts if sts is not None and sts["metadata"]["uid"] == ref["uid"] else None
 
-    def _on_owned(self, type_: str, old: Obj | None, new: Obj) -> None:
-        if (sts := self._owner(new)) is not None:
-            self.queue.add(sts["metadata"]["name"])
-
     def _on_pod(self, type_: str, old: Obj | None, new: Obj) -> None:
-        # ref stateful_set.go (updatePod): a pod turning Ready re-syncs minReadySeconds + 1 s later, when it
-        # has become Available
+        # ref stateful_set.go (addPod, updatePod, deletePod): a pod turning Ready re-syncs minReadySeconds
+        # + 1 s later (upstream's own second, against clock skew), when it has become Available
         sts = self._owner(new)
         if sts is None:
             return
@@ -129,9 +126,12 @@ def _next_availability(pods: list[Obj], mrs: int, now: float) -> float | None:
 
     Upstream requeues a sync whose readyReplicas != availableReplicas for the moment the next pod becomes
     Available (FindMinNextPodAvailabilityCheck), whenever that sync ran; one second late here, like the
-    requeue when a pod turns Ready (availability is strictly after readySince + minReadySeconds), which is
-    the model's moment too. A set whose pods never turn Ready is left quiet: nothing matures by time alone.
-    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck)"""
+    requeue when a pod turns Ready (updatePod adds that second itself), which is the model's moment too.
+    The exact duration would not do on a virtual clock: it lands on readySince + minReadySeconds, when the
+    pod is not yet Available (that takes strictly more), and nextPodAvailabilityCheck then gives no further
+    requeue; upstream's real clock is always some milliseconds past it. A set whose pods never turn Ready
+    is left quiet: nothing matures by time alone.
+    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck, nextPodAvailabilityCheck)"""
     if mrs <= 0:
         return None
     ready_times = [
