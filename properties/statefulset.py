@@ -158,7 +158,7 @@ class StatefulSetMachine(AppsMachine):
     # in between (apps_world.AppsState.removals).
     policies = tuple(
         ModelPolicy(f"claims collected {when}, removals {removals}", gc_after_sync=gc, removals=removals)
-        for removals in (apps_world.TOGETHER, apps_world.ONE_BY_ONE, apps_world.ONE_BY_ONE_REVERSED)
+        for removals in apps_world.REMOVALS
         for when, gc in (("after the sync", True), ("first", False))
     )
 

@@ -182,8 +182,10 @@ def _node_op(state: world.AppsState, op: AppsOperation) -> world.AppsState:
         node = world._node(op.name, op.labels, taints=op.taints, unschedulable=op.unschedulable)
         return attrs.evolve(state, nodes=world._put(state.nodes, node))
     if isinstance(op, RemoveNode):
+        # its pods are force-deleted, each by its own API call (one watch event each), so they go as
+        # deletions completing at one instant do: together, or one by one (`AppsState.removals`)
         state = attrs.evolve(state, nodes=tuple(n for n in state.nodes if n.name != op.name))
-        return world._remove_pods(state, {p.name for p in state.pods if p.node == op.name})
+        return world.remove_at_once(state, {p.name for p in state.pods if p.node == op.name})
     if isinstance(op, SetNodeLabels):
         return _edit_node(state, op.name, labels=labels({**dict(op.labels), world.HOSTNAME: op.name}))
     if isinstance(op, SetNodeTaints):

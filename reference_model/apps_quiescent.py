@@ -205,5 +205,5 @@ def settled_outcomes(
         )
         for choose in (world.choose_first, world.choose_last)
         for gc in (True, False)
-        for removals in (world.TOGETHER, world.ONE_BY_ONE, world.ONE_BY_ONE_REVERSED)
+        for removals in world.REMOVALS
     )

@@ -34,7 +34,10 @@ World semantics (the contract a simulator would follow too):
   controllers run; ONE_BY_ONE removes them one at a time, in (node, name) order, each only once the
   controllers and the kubelets are done with the previous one (a sync in between may create the
   replacement of the first, see it turn Ready and reach the claims of the others while they still exist);
-  ONE_BY_ONE_REVERSED the same from the last. Other interleavings are not modelled.
+  ONE_BY_ONE_REVERSED the same from the last; EACH_ROUND removes the next one after every round of syncs,
+  before the kubelets have started the replacements (a sync meets the second removal with the status the
+  first one wrote, which does not count a replacement it has just created: isCreated needs a phase).
+  Other interleavings are not modelled.
 * Controllers: fresh state (no cache lag, expectations satisfied, every API call succeeds); rounds sync every
   StatefulSet then every DaemonSet by name until a round changes nothing, except a StatefulSet waiting
   after a stale claim, which syncs only on an event for it.
@@ -90,6 +93,8 @@ from .release import DEFAULT, Release
 HOSTNAME = "kubernetes.io/hostname"
 GRACE_SECONDS = 1.0
 TOGETHER, ONE_BY_ONE, ONE_BY_ONE_REVERSED = "together", "one-by-one", "one-by-one-reversed"
+EACH_ROUND = "one-per-round"
+REMOVALS = (TOGETHER, ONE_BY_ONE, ONE_BY_ONE_REVERSED, EACH_ROUND)
 MAX_ROUNDS = 500
 MAX_EVENTS = 20_000
 NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -318,6 +323,17 @@ def _remove_pods(state: AppsState, names: set[str]) -> AppsState:
     return state if state.gc_after_sync else _collect_claims(state, gone_uids)
 
 
+def remove_at_once(state: AppsState, names: set[str]) -> AppsState:
+    """Force deletion (grace period 0) of several pods at one instant: gone now when removals go
+    TOGETHER, else due now, to go one at a time between the controllers' syncs (`_remove_next`)."""
+    if state.removals == TOGETHER:
+        return _remove_pods(state, names)
+    facts = {
+        n: attrs.evolve(f, delete_at=state.now) if n in names else f for n, f in state.fact_map().items()
+    }
+    return _set_facts(state, facts)
+
+
 def _collect_claims(state: AppsState, gone_uids: set[str]) -> AppsState:
     """Garbage collection: a claim whose every owner is gone is deleted."""
     live = {p.uid for p in state.pods} | {s.uid for s in state.statefulsets}
@@ -385,7 +401,8 @@ def _kubelet_step(state: AppsState) -> AppsState:
 
 
 def _remove_next(state: AppsState) -> AppsState:
-    """ONE_BY_ONE(_REVERSED): the next pod whose graceful deletion is over goes, once all else is done."""
+    """ONE_BY_ONE(_REVERSED) once all else is done, EACH_ROUND after every round: the next pod whose
+    graceful deletion is over goes."""
     due = _due_removals(state)
     if not due or state.removals == TOGETHER:
         return state
@@ -618,6 +635,8 @@ def run_controllers(
     state = attrs.evolve(state, looping=False)
     for _ in range(MAX_ROUNDS):
         after = _round(state, release, choose)
+        if state.removals == EACH_ROUND:
+            after = _remove_next(after)
         if _without_timers(after) == _without_timers(state):
             after = _collect_claims(after, set())
             if after.claims == state.claims:
