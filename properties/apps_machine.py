@@ -276,7 +276,7 @@ class AppsMachine(DrivenMachine):
                 *(f"model ({n}): {a}" for (n, _), a in zip(candidates, allowed, strict=True)),
             ]
             raise PropertyViolation("settled state differs from the model:\n  " + "\n  ".join(lines))
-        self._adopt(candidates[allowed.index(here.summary)][1], here)
+        self._adopt(candidates[allowed.index(here.summary)][1], here, view)
 
     def _summaries(self, candidates: list[tuple[str, apps_world.AppsState | None]]) -> list[object]:
         return [None if m is None else self.summary(apps_world.view(m)) for _, m in candidates]
@@ -302,9 +302,11 @@ class AppsMachine(DrivenMachine):
                 return None
         return state
 
-    def _adopt(self, state: apps_world.AppsState | None, here: Stretch) -> None:
-        """The outcome the target matched is the model from now on, whatever policy reached it."""
+    def _adopt(self, state: apps_world.AppsState | None, here: Stretch, view: AppsClusterView) -> None:
+        """The outcome the target matched is the model from now on, whatever policy reached it, with its
+        pods on the nodes the target's scheduler chose (`apps_world.follow_placement`)."""
         assert state is not None
+        state = apps_world.follow_placement(state, {p.name: p.node for p in view.pods if p.node})
         self.adopted, self.pending = state, []
         # each slot keeps its own way of breaking the claim and removal races from here on
         self.models = [

@@ -54,7 +54,7 @@ expectations (every sync sees the writes of the ones before).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -254,6 +254,35 @@ def _pick_node(state: AppsState, pod: PodView, fact: PodFacts) -> str:
         return fact.target if ok else ""
     fits = [n for n in state.nodes if _fits(n, template, template.tolerations)]
     return min(fits, key=lambda n: (_load(state, n.name), n.name)).name if fits else ""
+
+
+def follow_placement(state: AppsState, nodes: Mapping[str, str]) -> AppsState:
+    """Each bound pod that is not a daemon pod moves to the node `nodes` names for it (by pod name), where
+    that node exists and the pod fits it.
+
+    Which of several fitting nodes a pod lands on is the scheduler's choice, not something the model can
+    know: feasible nodes are searched from an index that rotates with every scheduling cycle and equal
+    scores keep that order, so the pick depends on the scheduler's history (and on how the removals and
+    creations of one instant interleave). The model's least-loaded pick stands in for it until a target
+    shows its own; later node operations must hit the pods the target put there.
+    ref pkg/scheduler/schedule_one.go (findNodesThatPassFilters: nextStartNodeIndex; nodeScoreHeap.Less)
+    """
+    targets, pods = state.targets(), []
+    for pod in state.pods:
+        node = _find(state.nodes, nodes.get(pod.name, ""))
+        template = _template_of(state, pod)
+        if (
+            pod.node
+            and not pod.deleting
+            and pod.name not in targets
+            and node is not None
+            and node.name != pod.node
+            and template is not None
+            and _fits(node, template, template.tolerations)
+        ):
+            pod = attrs.evolve(pod, node=node.name)
+        pods.append(pod)
+    return attrs.evolve(state, pods=tuple(pods))
 
 
 def _set_facts(state: AppsState, facts: dict[str, PodFacts]) -> AppsState:

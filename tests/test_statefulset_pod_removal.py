@@ -147,10 +147,7 @@ def test_a_single_removal_is_the_same_under_every_order():
         a.CreateStatefulSet("db", a.StatefulSetSpec(template=a.AppsPodTemplate(labels={"app": "db"}))),
         a.ScaleStatefulSet("db", 0),
     ]
-    states = [
-        apps_quiescent.run(ops, removals=r)
-        for r in apps_world.REMOVALS
-    ]
+    states = [apps_quiescent.run(ops, removals=r) for r in apps_world.REMOVALS]
     assert len({apps_quiescent.outcome(s) for s in states}) == 1
     assert all(s.now == 1 and not s.pods for s in states)
 
