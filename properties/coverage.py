@@ -104,9 +104,9 @@ CONFORMANCE: tuple[ConformanceTest, ...] = (
         "job",
         "Jobs, orphan pods, re-adoption",
         "v1.16",
-        (),
-        "no Job step orphans or relabels a pod; the Job's claim of pods, which re-adds the tracking "
-        "finalizer, is not implemented yet",
+        STATE,
+        "a pod orphaned is adopted back with the tracking finalizer, a relabelled pod released (no longer "
+        "counted, replaced) and kept running; running pods without a controller compared settled",
     ),
     _t(
         "job",

@@ -1,10 +1,12 @@
 """Job properties: completions and parallelism, pods succeeding and failing at chosen moments, back-off,
-backoffLimit, active deadlines, suspend/resume, parallelism edits.
+backoffLimit, active deadlines, suspend/resume, parallelism edits, orphaned pods re-adopted and relabelled
+pods released (the conformance test "Jobs, orphan pods, re-adoption").
 
 The machine shares `DrivenMachine`'s plumbing with `WorkloadMachine`, with the batch model: the target and
 `batch_world` get the same operations; `always` checks every observed state against `check_batch_always` and
 `check_batch_transition`, `settled` compares after every settle the Jobs' outcome (active pods, counters,
-terminal condition and reason, completed indexes, Suspended) with the model's, plus the QUIESCENT
+terminal condition and reason, completed indexes, Suspended) and the number of running pods without a
+controller (released ones, or orphans not adopted back) with the model's, plus the QUIESCENT
 `check_batch_settled` claims.
 
 Which moments are comparable: pods are picked in `job_pod_order`, which both sides agree on. Operations that
@@ -31,7 +33,7 @@ from kubeprops.reference_model.batch_invariants import (
     check_batch_transition,
 )
 from kubeprops.scenario import batch
-from kubeprops.scenario.ops import Advance, Operation
+from kubeprops.scenario.ops import Advance, Operation, OrphanPod, RelabelPod
 from kubeprops.scenario.view import ClusterView
 
 from .job_strategies import job_specs
@@ -94,6 +96,7 @@ class BatchMachine(DrivenMachine):
 
 
 class JobMachine(BatchMachine):
+    operations = (*BatchMachine.operations, OrphanPod, RelabelPod)
     kind: ClassVar[str] = batch.JOB
     name: ClassVar[str] = "work"
 
@@ -114,6 +117,13 @@ class JobMachine(BatchMachine):
         if expected != actual:
             lines = [f"model:  {e}" for e in expected] + [f"target: {a}" for a in actual]
             raise PropertyViolation("settled Jobs differ from the model:\n  " + "\n  ".join(lines))
+        orphans = sum(1 for _, p in self.model.orphans if p.active)
+        running = sum(1 for p in observed.pods if p.owner is None and p.active)
+        if orphans != running:
+            raise PropertyViolation(
+                f"settled: {running} running pods without a controller, the model {orphans} "
+                "(a Job adopts its orphans back and releases pods whose labels stopped matching)"
+            )
 
     def _model_job(self) -> batch.JobView | None:
         return next((j for j in self.model.jobs if j.name == self.name), None)
@@ -219,6 +229,20 @@ class JobMachine(BatchMachine):
     @rule(pod=st.integers(0, 4))
     def delete_pod(self, pod: int) -> None:
         self.do(batch.DeleteJobPod(self.name, pod))
+        self.settle_and_compare()
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(pod=st.integers(0, 4))
+    def orphan_pod(self, pod: int) -> None:
+        # the conformance test's first half: a pod loses its ownerReference, the Job adopts it back
+        self.do(OrphanPod(batch.JOB, self.name, pod))
+        self.settle_and_compare()
+
+    @precondition(lambda self: self.pods_comparable() and POD_FAULTS in self.adapter.capabilities)
+    @rule(pod=st.integers(0, 4))
+    def relabel_pod(self, pod: int) -> None:
+        # its second half: labels removed, the Job releases the pod (it runs on) and replaces it
+        self.do(RelabelPod(batch.JOB, self.name, pod, {}))
         self.settle_and_compare()
 
     @precondition(lambda self: self.pods_comparable())

@@ -14,6 +14,7 @@ from kubeprops.scenario.ops import (
     NodeJoin,
     NodeLeave,
     Operation,
+    OrphanPod,
     PodAction,
     RelabelPod,
     Rollback,
@@ -107,6 +108,11 @@ def _(op: CreateBarePod) -> str:
 def _(op: RelabelPod) -> str:
     text = ",".join(f"{k}={v}" for k, v in op.labels)
     return f"pod #{op.index} of {op.kind}/{op.name}: labels become {text or '(none)'}"
+
+
+@describe.register
+def _(op: OrphanPod) -> str:
+    return f"pod #{op.index} of {op.kind}/{op.name}: controller ownerReference removed"
 
 
 @describe.register

@@ -16,6 +16,15 @@ The world's kubelet: pods start Running and Ready at once and run until an opera
 deleted pod is killed at once (phase Failed, exit code 137) and disappears when its tracking finalizer is
 gone; a deleted Job disappears with its pods (background propagation, garbage collector at once).
 
+Claiming (the conformance test "Jobs, orphan pods, re-adoption"): every sync of an unfinished Job not being
+deleted first claims its pods. An orphan it created whose labels still match its selector (`OrphanPod`
+removed the ownerReference) is adopted with the tracking finalizer; the orphan-pod worker took that
+finalizer off at once, before the batched sync. A pod it controls whose labels stopped matching
+(`RelabelPod`) is released: ownerReference and finalizer removed, it is no longer counted, keeps running as
+an orphan (outliving the Job) and the Job replaces it if it needs to. A finished Job claims nothing.
+Orphans are kept apart (`BatchState.orphans`, with the uid of the Job whose selector matches them, "" for
+none: a Job's generated selector is its own uid) and are not in `view()`.
+
 `outcome(state)` summarises what upstream determines at quiescence: per Job the active pods, the terminal
 condition and reason, succeeded/failed, completed and failed indexes; per CronJob the Jobs it created
 (names = slots) and which of them were deleted by Replace or by the history limits.
@@ -33,7 +42,9 @@ refs kubernetes/kubernetes:pkg/controller/job/job_controller.go (syncJob; @v1.35
 deletePod, addJob, updateJob, enqueueSyncJobBatched, enqueueSyncJobWithDelay),
 client-go util/workqueue/delaying_queue.go (insert: the earliest ready time wins),
 kubernetes/kubernetes:pkg/controller/cronjob/cronjob_controllerv2.go (sync),
-kubernetes/kubernetes:pkg/controller/ttlafterfinished/ttlafterfinished_controller.go (processTTL)
+kubernetes/kubernetes:pkg/controller/ttlafterfinished/ttlafterfinished_controller.go (processTTL),
+job_controller.go@v1.35.4 (getPodsForJob, updatePod, syncOrphanPod, handleSingleOrphanPod),
+pkg/controller/controller_ref_manager.go@v1.35.4 (ClaimPods, ClaimObject, AdoptPod, ReleasePod)
 """
 
 from __future__ import annotations
@@ -67,12 +78,13 @@ from kubeprops.scenario.batch import (
     job_pod_order,
 )
 from kubeprops.scenario.errors import InvalidSpec
-from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.ops import Advance, OrphanPod, RelabelPod
 
 from . import job_validation as validation
 from .cronjob import cronjob_sync, schedule_edit_requeue
-from .job import SYNC_JOB_BATCH_PERIOD, JobDecision, job_sync, ttl_expired_at
+from .job import SYNC_JOB_BATCH_PERIOD, JobDecision, is_managed, job_sync, ttl_expired_at
 from .job_backoff import NO_BACKOFF, BackoffRecord
+from .validation import validate_labels
 
 KILLED_EXIT_CODE = 137
 POD = "Pod"  # the kind of a wakeup that stops a deleted pod
@@ -102,6 +114,9 @@ class BatchState:
     created: tuple[tuple[str, str, float], ...] = ()  # (job, uid of its cronjob, creation time)
     deleted: tuple[Deletion, ...] = ()
     serial: int = 0
+    # pods without a controller: (uid of the Job whose selector matches its labels, "" for none; the pod)
+    orphans: tuple[tuple[str, JobPodView], ...] = ()
+    mismatched: tuple[str, ...] = ()  # uids of Jobs' pods whose labels stopped matching (not released yet)
 
     def view(self) -> BatchView:
         return BatchView(self.now, self.jobs, self.cronjobs, self.pods)
@@ -122,6 +137,8 @@ class _World:
         self.created = list(state.created)
         self.deleted = list(state.deleted)
         self.serial = state.serial
+        self.orphans = {pod.name: (uid, pod) for uid, pod in state.orphans}
+        self.mismatched = set(state.mismatched)
         self.dirty: set[tuple[str, str]] = set()
 
     def freeze(self) -> BatchState:
@@ -136,6 +153,8 @@ class _World:
             tuple(self.created),
             tuple(self.deleted),
             self.serial,
+            tuple(self.orphans[n] for n in sorted(self.orphans)),
+            tuple(sorted(self.mismatched)),
         )
 
     def uid(self) -> str:
@@ -248,17 +267,44 @@ class _World:
 
     # ------------------------------------------------------------ controllers
 
+    def orphan(self, pod: JobPodView, matches: str) -> None:
+        """The pod loses its controller ownerReference and its tracking finalizer: released by its Job
+        (ReleasePod), or orphaned by a user and then cleaned up by the orphan-pod worker
+        (handleSingleOrphanPod)."""
+        self.drop_pod(pod)
+        self.mismatched.discard(pod.uid)
+        if not pod.deleting:  # a deleted one is gone with its last finalizer
+            self.orphans[pod.name] = (matches, attrs.evolve(pod, finalizer=False))
+
+    def claim(self, job: JobView) -> None:
+        """getPodsForJob: release the Job's pods whose labels stopped matching its selector, adopt the
+        orphans that match it (not being deleted) with the tracking finalizer. A Job being deleted claims
+        nothing; an unmanaged or finished one does not get that far (syncJob returns first)."""
+        # ref job_controller.go@v1.35.4 (syncJob: IsJobFinished before getPodsForJob; getPodsForJob:
+        # FilterPodsByOwner with orphans, NewPodControllerRefManager(..., JobTrackingFinalizer)),
+        # controller_ref_manager.go@v1.35.4 (ClaimObject, AdoptPod, ReleasePod: ownerReference and
+        # finalizers in one patch)
+        if job.deleting or job.status.finished is not None or not is_managed(job.spec):
+            return
+        for pod in [p for p in self.pods_of(job.name) if p.uid in self.mismatched]:
+            self.orphan(pod, "")
+        for matches, pod in list(self.orphans.values()):
+            if matches == job.uid and not pod.deleting:
+                del self.orphans[pod.name]
+                self.put_pod(attrs.evolve(pod, job=job.name, finalizer=True))
+
     def sync_job(self, name: str) -> None:
         job = self.jobs.get(name)
         if job is None:
             return
-        before = (job, dict(self.pods.get(name, {})))
+        before = (job, dict(self.pods.get(name, {})), dict(self.orphans))
+        self.claim(job)
         decision = job_sync(job, self.pods_of(name), self.now, record=self.backoff.get(name, NO_BACKOFF))
         self.apply_job_decision(job, decision)
         expiry = ttl_expired_at(self.jobs[name])
         if expiry is not None and expiry <= self.now:
             self.delete_job(name, "ttl")
-        elif before != (self.jobs[name], self.pods.get(name, {})):
+        elif before != (self.jobs[name], self.pods.get(name, {}), self.orphans):
             # its own pod and status writes come back as pod events and a status-only update (batched;
             # upstream's updateJob queues nothing for a finished Job, whose sync changes nothing anyway)
             self.queue_job_batched(name)
@@ -362,6 +408,30 @@ def _apply_pod_op(world: _World, op: PodSucceeds | PodFails | DeleteJobPod) -> N
         world.queue_job_batched(op.job)  # updatePod -> enqueueSyncJobBatched
 
 
+def _orphan_job_pod(world: _World, op: OrphanPod) -> None:
+    """The controller ownerReference goes; the finalizer follows at once (the orphan-pod worker runs
+    without delay), the Job adopts the pod back at its next sync (batched: updatePod)."""
+    # ref job_controller.go@v1.35.4 (updatePod: enqueueOrphanPod, enqueueSyncJobBatched of the old
+    # controller and of getPodJobs; syncOrphanPod)
+    job = world.jobs.get(op.name)
+    pod = world.active_pod(op.name, op.index) if job is not None else None
+    if job is None or pod is None:
+        return
+    world.orphan(pod, job.uid if pod.uid not in world.mismatched else "")
+    world.queue_job_batched(op.name)
+
+
+def _relabel_job_pod(world: _World, op: RelabelPod) -> None:
+    """The pod's labels no longer match its Job's generated selector: released at the Job's next sync."""
+    # ref job_controller.go@v1.35.4 (updatePod: a pod with a ControllerRef syncs its Job, batched)
+    pod = world.active_pod(op.name, op.index) if op.name in world.jobs else None
+    if pod is None:
+        return
+    validate_labels(op.labels, "metadata.labels")
+    world.mismatched.add(pod.uid)
+    world.queue_job_batched(op.name)
+
+
 def _edit_cronjob(world: _World, name: str, **changes: object) -> None:
     cj = world.cronjobs.get(name)
     if cj is None:
@@ -411,6 +481,10 @@ def _apply(world: _World, op: object) -> None:
         world.delete_cronjob(op.name)
     elif isinstance(op, PodSucceeds | PodFails | DeleteJobPod):
         _apply_pod_op(world, op)
+    elif isinstance(op, OrphanPod) and op.kind == JOB:
+        _orphan_job_pod(world, op)
+    elif isinstance(op, RelabelPod) and op.kind == JOB:
+        _relabel_job_pod(world, op)
     else:
         raise TypeError(f"not a batch operation: {op!r}; use the operations of kubeprops.scenario.batch")
 
@@ -450,7 +524,7 @@ def apply(state: BatchState, op: object) -> BatchState:
 
 
 def _observable(state: BatchState) -> tuple[object, ...]:
-    return (state.jobs, state.cronjobs, state.pods, state.created, state.deleted)
+    return (state.jobs, state.cronjobs, state.pods, state.created, state.deleted, state.orphans)
 
 
 def settle(state: BatchState, horizon: float) -> tuple[BatchState, bool]:

@@ -4,7 +4,8 @@ Release: upstream v1.35.4 (all Job gates of fact-sheet section 7 GA or beta-on: 
 backoffLimitPerIndex, successPolicy, podReplacementPolicy with status.terminating, managedBy, delayed
 terminal conditions).
 
-Modelled: defaults (in `kubeprops.scenario.batch.JobSpec`); claimed pods are the Job's pods; finished pods
+Modelled: defaults (in `kubeprops.scenario.batch.JobSpec`); claimed pods are the Job's pods (the claim,
+adoption and release, is `batch_world`'s); finished pods
 counted exactly once through the tracking finalizer; the finish decision in upstream's order
 (SuccessCriteriaMet / FailureTarget kept, podFailurePolicy FailJob, backoffLimit with the Never/OnFailure
 asymmetry, activeDeadlineSeconds, backoffLimitPerIndex, successPolicy, completions); the interim ->

@@ -106,13 +106,24 @@ def _judge(record: SyncRecord, current: JobView, pods: list[JobPodView]) -> Iter
 
 
 def _pods_as_counted(record: SyncRecord, current: JobView) -> list[JobPodView]:
-    """The Job's pods; one whose finalizer removal is in flight counts as released (not counted again)."""
+    """The Job's pods after its claim; one whose finalizer removal is in flight counts as released (not
+    counted again). The claim comes first in the sync (getPodsForJob): a pod update the sync wrote that
+    leaves the pod without a Job controller is a release, the first one of a pod the snapshot does not
+    show as the Job's is an adoption (with the tracking finalizer, as written). Which pods the selector
+    matches the snapshot does not show: the claim itself is judged settled (settles-to-model)."""
     removing = set(record.finalizer_removals)
-    return [
-        attrs.evolve(p, finalizer=False) if p.uid in removing else p
-        for p in record.snapshot.job_pods
-        if p.job == current.name
-    ]
+    owned = {p.name: p for p in record.snapshot.job_pods if p.job == current.name}
+    released: set[str] = set()
+    adopted: dict[str, JobPodView] = {}
+    for w in _writes(record, UPDATE, "Pod"):
+        if w.error:
+            continue
+        if w.obj is None:
+            released.add(w.name)
+        elif isinstance(w.obj, JobPodView) and w.obj.job == current.name and w.name not in owned:
+            adopted.setdefault(w.name, w.obj)
+    pods = [p for name, p in owned.items() if name not in released] + list(adopted.values())
+    return [attrs.evolve(p, finalizer=False) if p.uid in removing else p for p in pods]
 
 
 def _writes(record: SyncRecord, verb: str, kind: str) -> list[Write]:

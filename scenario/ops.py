@@ -115,12 +115,27 @@ class RelabelPod:
     """Replace the labels of the `index`-th active pod (modulo their number, `view.pod_order`) of the
     workload. When its controller's selector no longer matches them the controller releases the pod: it
     keeps running as an orphan and a replacement is created. Nothing happens without an active pod (and
-    then nothing is validated: the API server rejects invalid labels only on a write)."""
+    then nothing is validated: the API server rejects invalid labels only on a write). For a Job (pods in
+    `batch.job_pod_order`) the labels never match its selector again: that is the generated
+    `batch.kubernetes.io/controller-uid=<uid>`, whose uid a scenario cannot know."""
 
     kind: str
     name: str
     index: int
     labels: Labels = attrs.field(converter=labels)
+
+
+@attrs.frozen
+class OrphanPod:
+    """Remove the controller ownerReference of the `index`-th active pod (modulo their number, in the
+    workload's pod order: `batch.job_pod_order` for Jobs) of the workload, as the conformance test
+    "Jobs, orphan pods, re-adoption" does. While the workload's selector still matches the pod's labels, its
+    controller adopts it again (for a Job with its tracking finalizer, ref controller_ref_manager.go
+    AdoptPod). Nothing happens without an active pod. Jobs only for now."""
+
+    kind: str
+    name: str
+    index: int
 
 
 @attrs.frozen
@@ -153,7 +168,7 @@ UserOperation = (
     | Rollback
     | DeleteWorkload
 )
-WorldOperation = PodAction | CreateBarePod | RelabelPod | NodeJoin | NodeLeave | Advance
+WorldOperation = PodAction | CreateBarePod | RelabelPod | OrphanPod | NodeJoin | NodeLeave | Advance
 Operation = UserOperation | WorldOperation
 
 # StatefulSet and DaemonSet operations are defined with their vocabulary in `apps_extra`.

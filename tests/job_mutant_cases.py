@@ -3,7 +3,7 @@
 from sim_builders import simulator
 
 from kubeprops.scenario import batch as b
-from kubeprops.scenario.ops import Advance
+from kubeprops.scenario.ops import Advance, OrphanPod
 from kubeprops.scenario.spec import PodTemplate
 
 TEMPLATE = PodTemplate(labels={"app": "work"}, image="worker:v1")
@@ -103,6 +103,18 @@ def reason_after_two_of_three_with_count_two():
     return _outcome(ops, lambda job, pods: job.status.condition(met) and job.status.condition(met).reason)
 
 
+def orphans_after_orphaning_one_of_two():
+    ops = [_create(completions=4, parallelism=2), OrphanPod(b.JOB, "work", 0), Advance(2)]
+    sim = simulator()
+    try:
+        for op in ops:
+            sim.advance(op.seconds) if isinstance(op, Advance) else sim.apply(op)
+        view = sim.observe()
+        return (len([p for p in view.job_pods if p.active]), sum(1 for p in view.pods if p.owner is None))
+    finally:
+        sim.close()
+
+
 JOB_CASES = {
     "job-parallelism-ignored": (active_of_five_at_parallelism_two, 2, 5),
     "job-backoff-not-doubling": (replaced_ten_seconds_after_second_failure, 0, 1),
@@ -115,4 +127,5 @@ JOB_CASES = {
     "job-pod-conditions-never-match": (reason_after_eviction_with_fail_job_rule, "PodFailurePolicy", None),
     "job-index-limit-off-by-one": (failed_indexes_after_one_failure_at_limit_zero, "1", ""),
     "job-success-count-off-by-one": (reason_after_two_of_three_with_count_two, "SuccessPolicy", None),
+    "job-no-readopt": (orphans_after_orphaning_one_of_two, (2, 0), (2, 1)),
 }

@@ -670,6 +670,65 @@ def test_bare_pods_are_adopted_and_relabelled_pods_released_as_on_the_simulator(
     assert_nothing_left(admin, adapter.namespace, run)
 
 
+def test_a_job_adopts_its_orphaned_pod_back_and_releases_a_relabelled_one(control_plane, tmp_path):
+    # The conformance test "Jobs, orphan pods, re-adoption" (test/e2e/apps/job.go), under the shipped
+    # RBAC role, against the batch model: the Job adopts an orphaned pod back with the tracking finalizer
+    # (job_controller.go getPodsForJob, controller_ref_manager.go AdoptPod) and releases a pod whose
+    # labels stopped matching without it (ReleasePod); that one runs on, a replacement takes its place.
+    from kubeprops.adapters.kube_objects_batch import JOB_TRACKING_FINALIZER
+    from kubeprops.adapters.kubernetes import kubernetes_factory
+    from kubeprops.reference_model import batch_world
+
+    kubeconfig = service_account_kubeconfig(control_plane, tmp_path)
+    limited = functools.partial(kubernetes_factory, kubeconfig=kubeconfig, context=control_plane.context)
+    spec = batch.JobSpec(PodTemplate({"app": "work"}, image="worker:v1"), completions=4, parallelism=2)
+    adapter = limited(RunContext(run_id="jobadopt"), node_operations=False)
+    run, model = adapter.run, batch_world.BatchState()
+
+    def raw(name):
+        return adapter.api.get("Pod", adapter.namespace, name)["metadata"]
+
+    def step(op):
+        nonlocal model
+        adapter.apply(op)
+        assert adapter.settle(60).settled
+        model, settled = batch_world.settle(batch_world.apply(model, op), 3600)
+        assert settled
+        view = adapter.observe()
+        assert tuple(batch_world.job_outcome(j) for j in view.jobs) == batch_world.outcome(model).jobs
+        running = sum(1 for p in view.pods if p.owner is None and p.active)
+        assert running == sum(1 for _, p in model.orphans if p.active)
+        return view
+
+    try:
+        view = step(batch.CreateJob("work", spec))
+        first = sorted(view.job_pods, key=batch.job_pod_order)[0].name
+        uid = raw(first)["uid"]
+        view = step(ops.OrphanPod(batch.JOB, "work", 0))
+        meta = raw(first)
+        assert meta["uid"] == uid  # the same pod, adopted back (nothing replaced it)
+        assert [r["name"] for r in meta["ownerReferences"] if r.get("controller")] == ["work"]
+        assert JOB_TRACKING_FINALIZER in meta["finalizers"]
+        view = step(ops.RelabelPod(batch.JOB, "work", 0, {}))
+        meta = raw(first)
+        assert not meta.get("ownerReferences") and JOB_TRACKING_FINALIZER not in (
+            meta.get("finalizers") or ()
+        )
+        assert first not in {p.name for p in view.job_pods} and view.jobs[0].status.active == 2
+        with pytest.raises(InvalidSpec) as bad:
+            adapter.apply(ops.RelabelPod(batch.JOB, "work", 0, {"app": "-bad-"}))
+        assert bad.value.field == "metadata.labels"
+        for _ in range(4):
+            view = step(batch.PodSucceeds("work", 0))
+        assert view.jobs[0].status.succeeded == 4 and view.jobs[0].status.finished.type == batch.COMPLETE
+    finally:
+        adapter.close()
+    admin = functools.partial(
+        kubernetes_factory, kubeconfig=control_plane.kubeconfig, context=control_plane.context
+    )
+    assert_nothing_left(admin, adapter.namespace, run)
+
+
 # ---------------------------------------------------------------- differential: simulator vs real cluster
 
 HEALTHY = st.builds(

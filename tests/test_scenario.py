@@ -12,7 +12,7 @@ from kubeprops.scenario import DeploymentSpec, DeploymentStrategy, IntOrPercent,
 from kubeprops.scenario import apps_extra as a
 from kubeprops.scenario import batch as b
 from kubeprops.scenario.files import CHOICES, SETTLE, Scenario, ScenarioError, dump, load, operation_classes
-from kubeprops.scenario.ops import Advance, CreateBarePod, Operation, RelabelPod
+from kubeprops.scenario.ops import Advance, CreateBarePod, Operation, OrphanPod, RelabelPod
 from kubeprops.scenario.spec import RECREATE, Labels, RollingUpdate
 
 
@@ -172,8 +172,21 @@ def test_pod_ownership_steps_read_back_from_their_file():
         in text
     )
     assert load(text).steps == steps
-    with pytest.raises(ScenarioError, match="'Job' is not one of Deployment, ReplicaSet"):
-        load(text.replace("kind: ReplicaSet", "kind: Job"))
+    with pytest.raises(ScenarioError, match="'StatefulSet' is not one of Deployment, ReplicaSet, Job"):
+        load(text.replace("kind: ReplicaSet", "kind: StatefulSet"))
+
+
+def test_job_pod_ownership_steps_read_back_from_their_file():
+    steps = (OrphanPod("Job", "work", 1), RelabelPod("Job", "work", 0, {}))
+    text = dump(Scenario("job", "settles-to-model", steps))
+    assert "- OrphanPod:\n    kind: Job\n    name: work\n    index: 1\n" in text
+    assert load(text).steps == steps
+    with pytest.raises(ScenarioError, match=r"steps\[0\]\.OrphanPod\.kind: 'ReplicaSet' is not one of Job"):
+        load(text.replace("kind: Job", "kind: ReplicaSet", 1))
+    with pytest.raises(ScenarioError, match=r"steps\[0\]\.OrphanPod\.index: expected int"):
+        load(text.replace("index: 1", "index: one"))
+    with pytest.raises(ScenarioError, match=r"steps\[0\]\.OrphanPod\.name: missing"):
+        load(text.replace("    name: work\n    index: 1", "    index: 1"))
 
 
 # Every controller's operations in one file (whichever controller: loading does not look at it)

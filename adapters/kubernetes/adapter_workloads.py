@@ -102,6 +102,9 @@ class WorkloadOperations:
     def _apply_RelabelPod(self, op: ops.RelabelPod) -> None:
         """Replace the pod's labels (the run label of a bare pod stays); the kubelet stand-in and the
         controllers write the pod too, so a conflicting write is read again and retried."""
+        if op.kind == ops.JOB:
+            self._relabel_job_pod(op)  # type: ignore[attr-defined]  # BatchOperations, mixed in too
+            return
         pod = self._pick_pod(op)
         if pod is None:
             return

@@ -38,7 +38,7 @@ from .adapter_batch import BatchOperations
 from .adapter_cronjob import CronJobOperations
 from .cluster import DEFAULT_NODES, Cluster, Livelock
 from .controllers.common import is_pod_active
-from .objects import DEPLOYMENT, NODE, POD, REPLICASET, Obj, clone, controller_uid
+from .objects import DEPLOYMENT, JOB, NODE, POD, REPLICASET, Obj, clone, controller_uid
 from .store import AlreadyExists
 from .tracing import SyncTracer
 
@@ -267,6 +267,9 @@ class SimulatorAdapter(AppsOperations, BatchOperations, CronJobOperations):
             raise InvalidSpec("metadata.name", f"AlreadyExists: {exc}") from None
 
     def _apply_RelabelPod(self, op: ops.RelabelPod) -> None:
+        if op.kind == JOB:
+            self._relabel_job_pod(op)
+            return
         pod = self._pick_pod(op)
         if pod is None:
             return

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from kubeprops.adapters import kube_objects_batch as kb
-from kubeprops.scenario import batch
+from kubeprops.scenario import batch, ops
 from kubeprops.scenario.errors import InvalidSpec
 
 from .cluster import Cluster
@@ -86,6 +86,24 @@ class BatchOperations:
         pod = self._job_pod(op.job, op.pod)
         if pod is not None:
             self.cluster.store.delete(POD, pod["metadata"]["name"])
+
+    def _apply_OrphanPod(self, op: ops.OrphanPod) -> None:
+        if op.kind != batch.JOB:
+            raise TypeError(f"the simulator orphans pods of Jobs only, not of {op.kind}s")
+        pod = self._job_pod(op.name, op.index)
+        if pod is None:
+            return
+        meta = pod["metadata"]
+        refs = [r for r in meta.get("ownerReferences") or [] if not r.get("controller")]
+        self.cluster.store.set_owner_refs(POD, meta["name"], meta["uid"], refs)
+
+    def _relabel_job_pod(self, op: ops.RelabelPod) -> None:
+        pod = self._job_pod(op.name, op.index)
+        if pod is None:
+            return
+        relabelled = clone(pod)
+        relabelled["metadata"]["labels"] = dict(op.labels)  # admission validates them (validate_pod)
+        self.cluster.store.update(POD, relabelled)
 
     def _job_views(self) -> dict[str, tuple]:
         """ClusterView fields for Jobs and their pods (views cached by resourceVersion, as observe's)."""

@@ -53,11 +53,13 @@ class Client:
         self._note("update-status", kind, updated["metadata"]["name"], updated)
         return updated
 
-    def set_owner_refs(self, kind: str, name: str, uid: str, refs: list[Obj]) -> Obj:
+    def set_owner_refs(
+        self, kind: str, name: str, uid: str, refs: list[Obj], finalizers: list[str] | None = None
+    ) -> Obj:
         """Adopt or release. Journaled for pods only: the ReplicaSet per-sync rules judge a pod's claim,
         while a Deployment's claim of ReplicaSets would read as a size write there."""
         try:
-            updated = self.store.set_owner_refs(kind, name, uid, refs)
+            updated = self.store.set_owner_refs(kind, name, uid, refs, finalizers)
         except ApiError as err:
             if kind == POD:
                 self._note("update", kind, name, None, err.reason)

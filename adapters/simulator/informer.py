@@ -73,11 +73,13 @@ class Informer:
             self.deliver_one()
 
     def _reindex(self, kind: str, name: str, old: Obj | None, new: Obj | None) -> None:
+        # objects without a controller are indexed under "" (client-go's orphan key, which the Job
+        # controller lists with its own pods: FilterPodsByOwner(..., includeOrphanedPods=true))
         index = self.by_controller[kind]
-        if old is not None and (uid := controller_uid(old)) is not None:
-            index.get(uid, {}).pop(name, None)
-        if new is not None and (uid := controller_uid(new)) is not None:
-            index.setdefault(uid, {})[name] = new
+        if old is not None:
+            index.get(controller_uid(old) or "", {}).pop(name, None)
+        if new is not None:
+            index.setdefault(controller_uid(new) or "", {})[name] = new
 
     def get(self, kind: str, name: str) -> Obj | None:
         return self.cache[kind].get(name)
@@ -88,6 +90,6 @@ class Informer:
         return [objects[name] for name in sorted(objects)]
 
     def controlled_by(self, kind: str, uid: str) -> list[Obj]:
-        """Cached objects of a kind whose controller has `uid`, sorted by name."""
+        """Cached objects of a kind whose controller has `uid` (no controller: ""), sorted by name."""
         objects = self.by_controller[kind].get(uid, {})
         return [objects[name] for name in sorted(objects)]

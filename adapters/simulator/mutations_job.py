@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+from . import objects
 from .controllers import job, job_backoff, job_manage, job_pods, job_policies
 from .objects import POD, Obj
 
@@ -78,6 +79,22 @@ def _success_count_exclusive(spec_job: Obj, done: set[int]) -> str | None:
     return None
 
 
+def _claim_without_adoption(
+    client: Any,
+    owner: Obj,
+    owner_kind: str,
+    kind: str,
+    selector: dict[str, str],
+    candidates: list[Obj],
+    finalizer: str | None = None,
+) -> list[Obj]:
+    # the bug: orphans are never adopted back (the Job lists only the pods it controls, as before v1.6)
+    owned = [c for c in candidates if objects.controller_ref(c) is not None]
+    return ORIGINAL_JOB_CLAIM(client, owner, owner_kind, kind, selector, owned, finalizer)
+
+
+ORIGINAL_JOB_CLAIM = job.claim
+
 JOB_MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "job-parallelism-ignored": ((job_manage, "want_active", _parallelism_ignored),),
     "job-backoff-not-doubling": ((job_backoff, "backoff_duration", _backoff_not_doubling),),
@@ -90,4 +107,5 @@ JOB_MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "job-pod-conditions-never-match": ((job_policies, "_matching_condition", _pod_conditions_never_match),),
     "job-index-limit-off-by-one": ((job_policies, "is_index_failed", _index_limit_exclusive),),
     "job-success-count-off-by-one": ((job_policies, "success_policy_message", _success_count_exclusive),),
+    "job-no-readopt": ((job, "claim", _claim_without_adoption),),
 }

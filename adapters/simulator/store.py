@@ -181,8 +181,11 @@ class Store:
         self._store(kind, new, old)
         return new
 
-    def set_owner_refs(self, kind: str, name: str, uid: str, refs: list[Obj]) -> Obj:
-        """A PATCH of metadata.ownerReferences with a uid precondition (adopt / release)."""
+    def set_owner_refs(
+        self, kind: str, name: str, uid: str, refs: list[Obj], finalizers: list[str] | None = None
+    ) -> Obj:
+        """A PATCH of metadata.ownerReferences with a uid precondition (adopt / release); `finalizers`,
+        when given, are written in the same patch (the Job's claim adds or removes its tracking one)."""
         old = self.must_get(kind, name)
         # both are 422s upstream: the patch's metadata.uid would change an immutable field, and
         # ValidateOwnerReferences allows one controller reference
@@ -191,6 +194,8 @@ class Store:
         if sum(1 for r in refs if r.get("controller")) > 1:
             raise Invalid("metadata.ownerReferences: Only one reference can have Controller set to true")
         meta = {**old["metadata"], "ownerReferences": clone(refs)}
+        if finalizers is not None:
+            meta["finalizers"] = list(finalizers)
         if not refs:
             meta.pop("ownerReferences")
         new = {**old, "metadata": meta}

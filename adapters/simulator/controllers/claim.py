@@ -32,9 +32,17 @@ def _can_adopt(client: Client, owner: Obj, owner_kind: str) -> ApiError | None:
 
 
 def claim(
-    client: Client, owner: Obj, owner_kind: str, kind: str, selector: Mapping[str, str], candidates: list[Obj]
+    client: Client,
+    owner: Obj,
+    owner_kind: str,
+    kind: str,
+    selector: Mapping[str, str],
+    candidates: list[Obj],
+    finalizer: str | None = None,
 ) -> list[Obj]:
     """The candidates this owner controls after adopting matching orphans and releasing mismatches.
+    `finalizer` (the Job's tracking finalizer) is added with each adoption and removed with each release
+    (ref controller_ref_manager.go NewPodControllerRefManager(..., finalizers), AdoptPod, ReleasePod).
 
     Raises the first API error after processing everything (the sync is then retried).
     """
@@ -52,7 +60,7 @@ def claim(
                 if matches:
                     claimed.append(obj)
                 elif not is_deleting(owner):
-                    _release(client, kind, obj, owner_uid)
+                    _release(client, kind, obj, owner_uid, finalizer)
                 continue
             if is_deleting(owner) or not matches or is_deleting(obj):
                 continue
@@ -60,7 +68,7 @@ def claim(
                 can_adopt.append(_can_adopt(client, owner, owner_kind))
             if can_adopt[0] is not None:
                 raise can_adopt[0]
-            claimed.append(_adopt(client, kind, obj, owner, owner_kind))
+            claimed.append(_adopt(client, kind, obj, owner, owner_kind, finalizer))
         except NotFound:
             continue
         except ApiError as exc:
@@ -70,16 +78,27 @@ def claim(
     return claimed
 
 
-def _adopt(client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str) -> Obj:
+def _finalizers(obj: Obj, finalizer: str | None, present: bool) -> list[str] | None:
+    if finalizer is None:
+        return None
+    kept = [f for f in obj["metadata"].get("finalizers") or () if f != finalizer]
+    return [*kept, finalizer] if present else kept
+
+
+def _adopt(
+    client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str, finalizer: str | None = None
+) -> Obj:
     refs = [*list(obj["metadata"].get("ownerReferences") or []), new_controller_ref(owner, owner_kind)]
-    return client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+    meta = obj["metadata"]
+    return client.set_owner_refs(kind, meta["name"], meta["uid"], refs, _finalizers(obj, finalizer, True))
 
 
-def _release(client: Client, kind: str, obj: Obj, owner_uid: str) -> None:
+def _release(client: Client, kind: str, obj: Obj, owner_uid: str, finalizer: str | None = None) -> None:
     # ref controller_ref_manager.go (ReleasePod): 404 and 422 (no such reference, or the object was
     # deleted and recreated under the same name) are ignored
     refs = [r for r in obj["metadata"].get("ownerReferences") or [] if r["uid"] != owner_uid]
     try:
-        client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+        meta = obj["metadata"]
+        client.set_owner_refs(kind, meta["name"], meta["uid"], refs, _finalizers(obj, finalizer, False))
     except Invalid:
         return

@@ -1,6 +1,8 @@
 """The Job controller (kube-controller-manager `job`, upstream v1.35), written from the upstream source.
 
-Modelled: pods found through their controller ownerReference; finished pods counted once through the
+Modelled: pods claimed as upstream's getPodsForJob does: the Job's pods and the orphans, by the generated
+selector (`batch.kubernetes.io/controller-uid`): matching orphans adopted with the tracking finalizer,
+pods whose labels stopped matching released without it (in `claim`); finished pods counted once through the
 `batch.kubernetes.io/job-tracking` finalizer, with in-memory finalizer-removal expectations so a stale cache
 never counts a pod twice; NonIndexed and Indexed completion modes (lowest pending indexes first,
 duplicate indexes removed, completedIndexes); the finish checks in upstream's order (kept interim
@@ -21,12 +23,12 @@ Work-queue timing as upstream's enqueue helpers: Job creation, deletion and spec
 sync at once; every pod event and a status-only Job update (our own writes) sync after the 1 s batch period
 (a key already waiting keeps its earlier time, see `WorkQueue.add_after`), so pod changes within a second
 are seen by one sync; a finished Job's updates sync nothing; the back-off requeue waits at least 1 s.
-Not modelled: elastic Indexed Jobs, managedBy, orphan adoption, the orphan-pod path for pods of a finished
+Not modelled: elastic Indexed Jobs, managedBy, the orphan-pod path for pods of a finished
 Job (its sync removed their finalizers), the Job queue's own API-error back-off (upstream 1 s doubling to
 1 min; here the shared 5 ms one), events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
 deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed, deleteJob,
-cleanupPodFinalizers, deletePod, syncOrphanPod),
+cleanupPodFinalizers, deletePod, syncOrphanPod, getPodsForJob, getPodJobs),
 pkg/controller/job/backoff_utils.go, pkg/controller/job/indexed_job_utils.go;
 job_controller.go@v1.35.4 (addPod, updatePod, deletePod, addJob, updateJob, deleteJob,
 enqueueSyncJobImmediately, enqueueSyncJobBatched, enqueueSyncJobWithDelay, SyncJobBatchPeriod)
@@ -35,11 +37,22 @@ enqueueSyncJobImmediately, enqueueSyncJobBatched, enqueueSyncJobWithDelay, SyncJ
 from __future__ import annotations
 
 from kubeprops.adapters.kube_objects import format_time, parse_time
+from kubeprops.adapters.kube_objects_batch import JOB_TRACKING_FINALIZER
 
 from ..client import Client
 from ..clock import Clock, quantize
 from ..informer import Informer
-from ..objects import JOB, POD, Obj, clone, controller_ref, controller_uid, is_deleting
+from ..objects import (
+    JOB,
+    POD,
+    Obj,
+    clone,
+    controller_ref,
+    controller_uid,
+    is_deleting,
+    labels_of,
+    selector_matches,
+)
 from ..store import ADDED, DELETED, ApiError
 from ..tracing import OpenSync, SyncTracer
 from . import common, job_status
@@ -47,6 +60,7 @@ from . import job_backoff as backoff
 from . import job_manage as manage
 from . import job_pods as pods_util
 from . import job_policies as policies
+from .claim import claim
 from .workqueue import Expectations, WorkQueue
 
 COMPLETE, FAILED = "Complete", "Failed"
@@ -171,6 +185,20 @@ class JobController:
                 return job["metadata"]["name"]
         return None
 
+    def _wake_claimants(self, type_: str, old: Obj | None, new: Obj) -> None:
+        """A pod without a controller: its former Job, and every Job whose selector matches it when it
+        is new or its labels or controller changed, sync after the batch period (to adopt it)."""
+        # ref job_controller.go@v1.35.4 (addPod, updatePod: getPodJobs, enqueueSyncJobBatched)
+        former = self._owner_key(old) if old is not None else None
+        if former is not None:
+            self.queue.add_after(former, SYNC_JOB_BATCH_PERIOD)
+        changed = old is None or labels_of(old) != labels_of(new) or controller_ref(old) is not None
+        if type_ == DELETED or not changed:
+            return
+        for job in self.informer.list(JOB):
+            if selector_matches(pods_util.job_selector(job), labels_of(new)):
+                self.queue.add_after(job["metadata"]["name"], SYNC_JOB_BATCH_PERIOD)
+
     def _on_pod(self, type_: str, old: Obj | None, new: Obj) -> None:
         key = self._owner_key(new)
         if key is None:
@@ -179,6 +207,8 @@ class JobController:
             gone = type_ == DELETED or is_deleting(new) or controller_ref(new) is None
             if gone and pods_util.has_tracking_finalizer(new):
                 self.queue.add(ORPHAN_POD + new["metadata"]["name"])
+            if controller_ref(new) is None:
+                self._wake_claimants(type_, old, new)
             return
         name, uid = new["metadata"]["name"], new["metadata"]["uid"]
         if type_ == ADDED and not is_deleting(new):
@@ -210,6 +240,16 @@ def sync_orphan_pod(ctl: JobController, name: str) -> None:
     manage.strip_tracking_finalizer(ctl, pod)
 
 
+def get_pods_for_job(ctl: JobController, job: Obj) -> list[Obj]:
+    """The Job's pods after its claim: its own and the orphans (finished ones too), adopted by its
+    selector with the tracking finalizer; its pods whose labels stopped matching released without it."""
+    # ref job_controller.go@v1.35.4 (getPodsForJob: FilterPodsByOwner(..., true), RecheckDeletionTimestamp,
+    # NewPodControllerRefManager(..., batch.JobTrackingFinalizer), ClaimPods)
+    candidates = ctl.informer.controlled_by(POD, job["metadata"]["uid"]) + ctl.informer.controlled_by(POD, "")
+    selector = pods_util.job_selector(job)
+    return claim(ctl.client, job, JOB, POD, selector, candidates, JOB_TRACKING_FINALIZER)
+
+
 def is_finished(job: Obj) -> bool:
     return any(
         c["type"] in (COMPLETE, FAILED) and c["status"] == "True"
@@ -230,7 +270,7 @@ def sync_job(ctl: JobController, key: str) -> float | None:
         return None
     now, ctl.sync_errors = ctl.clock.now, []
     satisfied = ctl.expectations.satisfied(key)
-    pods = ctl.informer.controlled_by(POD, job["metadata"]["uid"])
+    pods = get_pods_for_job(ctl, job)
     status = clone(job.get("status") or {})
     if status.get("startTime") is None and not job["spec"].get("suspend"):
         status["startTime"] = format_time(now)

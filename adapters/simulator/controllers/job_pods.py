@@ -23,6 +23,13 @@ CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid"
 PHASE_RANK = {"Pending": 0, "Unknown": 1, "Running": 2}
 
 
+def job_selector(job: Obj) -> dict[str, str]:
+    """spec.selector, or the one the API server generates (manualSelector unset): the Job's uid."""
+    # ref pkg/registry/batch/job/strategy.go (generateSelector)
+    given = (job["spec"].get("selector") or {}).get("matchLabels")
+    return dict(given) if given else {CONTROLLER_UID_LABEL: job["metadata"]["uid"]}
+
+
 def has_tracking_finalizer(pod: Obj) -> bool:
     return JOB_TRACKING_FINALIZER in (pod["metadata"].get("finalizers") or ())
 
