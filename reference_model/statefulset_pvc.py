@@ -78,6 +78,19 @@ def owner_kinds(claim: PersistentVolumeClaimView, set_uid: str, pod_uid: str) ->
     return frozenset(kinds)
 
 
+def has_stale_owner(
+    claim: PersistentVolumeClaimView, set_name: str, set_uid: str, pod_name: str, pod_uid: str
+) -> bool:
+    """The claim names the set or the pod by name with another uid: an earlier incarnation manages it, and
+    the controller leaves it alone (counts it as up to date) until the garbage collector has its say."""
+    # ref stateful_set_utils.go (isClaimOwnerUpToDate: hasStaleOwnerRef of the set or of the pod)
+    for kind, name, uid in ((STATEFULSET, set_name, set_uid), (POD, pod_name, pod_uid)):
+        ref = next((o for o in claim.owners if o.kind == kind and o.name == name), None)
+        if ref is not None and ref.uid != uid:
+            return True
+    return False
+
+
 def claim_is_stale(
     policy: PersistentVolumeClaimRetentionPolicy,
     claim: PersistentVolumeClaimView,

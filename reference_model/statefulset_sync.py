@@ -191,7 +191,9 @@ def _claim_writes(
     writes = []
     for claim in pvc.claim_names(ctx.sts.spec, ctx.sts.name, ordinal):
         existing = ctx.claims.get(claim)
-        if existing is not None and pvc.owner_kinds(existing, ctx.sts.uid, pod_uid) != want:
+        if existing is None or pvc.has_stale_owner(existing, ctx.sts.name, ctx.sts.uid, name, pod_uid):
+            continue
+        if pvc.owner_kinds(existing, ctx.sts.uid, pod_uid) != want:
             writes.append(ClaimWrite(claim, name, want))
     return tuple(writes)
 

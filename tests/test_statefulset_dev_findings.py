@@ -1,5 +1,6 @@
-"""Where a StatefulSet pod runs is the scheduler's choice; the model follows the target's
-(`apps_world.follow_placement`) so that later node operations hit the same pods on both sides."""
+"""StatefulSet divergences the dev profile found, as worked scenarios: where a pod runs is the scheduler's
+choice, and the model follows the target's (`apps_world.follow_placement`) so that later node operations hit
+the same pods on both sides; a claim naming an earlier pod of the same name is left alone."""
 
 from __future__ import annotations
 
@@ -67,3 +68,41 @@ def test_a_pod_moves_only_to_a_node_it_fits():
     assert apps_world.follow_placement(state, {"db-0": "node-1"}).pods[0].node == "node-1"
     assert apps_world.follow_placement(state, {"db-0": "node-2"}).pods[0].node == "node-0"  # zone b: no fit
     assert apps_world.follow_placement(state, {"db-0": "node-9"}).pods[0].node == "node-0"  # no such node
+
+
+# Found by the dev profile (per-sync-decisions, shrunk): db-3 was scaled away under whenScaled Delete, so
+# data-db-3 names the old db-3 as owner; the retention policy goes back to whenScaled Retain and db-3 is
+# created again. The sync that finds it Pending must leave data-db-3 alone: a claim naming an earlier pod
+# of that name is "up to date" for the controller (the garbage collector's business).
+# ref stateful_set_utils.go (isClaimOwnerUpToDate), stateful_pod_control.go (createMissingPersistentVolumeClaims)
+STALE_OWNER = """\
+kubeprops-scenario: 1
+controller: statefulset
+property: per-sync-decisions
+seed: 0
+steps:
+- CreateStatefulSet:
+    name: db
+    spec:
+      template: {labels: {app: db}}
+      replicas: 3
+      update_strategy: {rolling_update: {max_unavailable: 0}}
+      min_ready_seconds: 3
+      revision_history_limit: 0
+      volume_claim_templates: [data]
+- SetPVCRetentionPolicy:
+    name: db
+    policy: {when_deleted: Delete, when_scaled: Delete}
+- settle
+- SetOrdinalsStart: {name: db, start: 3}
+- SetOrdinalsStart: {name: db, start: 0}
+- SetOrdinalsStart: {name: db, start: 1}
+- SetPVCRetentionPolicy:
+    name: db
+    policy: {when_deleted: Delete}
+"""
+
+
+def test_a_claim_naming_an_earlier_pod_is_left_alone_by_the_pending_pods_sync():
+    result = replay(load(STALE_OWNER), SimulatorAdapter)
+    assert result.verdict == "pass", result.message
