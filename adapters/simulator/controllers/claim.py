@@ -1,7 +1,7 @@
 """Adoption and release of dependents through controller ownerReferences.
 
-ref: pkg/controller/controller_ref_manager.go (ClaimObject, ClaimPods, ClaimReplicaSets,
-RecheckDeletionTimestamp)
+ref: pkg/controller/controller_ref_manager.go@v1.35.4 (ClaimObject, ClaimPods: `claimed = append(claimed,
+pod)`, ClaimReplicaSets, RecheckDeletionTimestamp)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..client import Client
-from ..objects import Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
+from ..objects import POD, Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
 from ..store import ApiError, Invalid, NotFound
 
 
@@ -60,7 +60,11 @@ def claim(
                 can_adopt.append(_can_adopt(client, owner, owner_kind))
             if can_adopt[0] is not None:
                 raise can_adopt[0]
-            claimed.append(_adopt(client, kind, obj, owner, owner_kind))
+            adopted = _adopt(client, kind, obj, owner, owner_kind)
+            # ClaimPods keeps the informer's copy of an adopted pod: a sync that adopts ranks and counts
+            # the pod as its cache shows it, not as the patch returned it (ClaimReplicaSets does the same;
+            # kept fresh here, so a Deployment's next write to an adopted ReplicaSet does not conflict)
+            claimed.append(obj if kind == POD else adopted)
         except NotFound:
             continue
         except ApiError as exc:
