@@ -546,16 +546,14 @@ def _admissible(status: StatefulSetStatus) -> bool:
 
 
 def _availability_timers(state: AppsState, pods: Iterable[PodView], mrs: int) -> AppsState:
-    """A sync 1 s after each Ready pod becomes Available: upstream's requeue when a pod turns Ready is
-    minReadySeconds + 1 s. Its post-sync requeue (FindMinNextPodAvailabilityCheck, the exact duration)
-    would land, on a virtual clock, on readySince + minReadySeconds, when the pod is not yet Available (that
-    takes strictly more) and nextPodAvailabilityCheck gives no further requeue; a real clock is always past
-    it by some milliseconds, so 1 s later is the moment upstream's outcome shows."""
-    # ref kubernetes/kubernetes:pkg/controller/statefulset/stateful_set.go (updatePod: "Add a second to
-    # avoid milliseconds skew in AddAfter")
+    """A sync when each Ready pod becomes Available, readySince + minReadySeconds: upstream's requeue when
+    a pod turns Ready is minReadySeconds, and its post-sync requeue (FindMinNextPodAvailabilityCheck) the
+    exact duration to the next one, which then is Available (at least minReadySeconds)."""
+    # ref kubernetes/kubernetes:pkg/controller/statefulset/stateful_set.go@v1.35.4 (updatePod,
+    # syncStatefulSet), pkg/api/v1/pod/util.go@v1.35.4 (IsPodAvailable)
     for pod in pods:
         if mrs > 0 and pod.ready and pod.ready_since is not None:
-            state = _timer(state, pod.ready_since + mrs + 1)
+            state = _timer(state, pod.ready_since + mrs)
     return state
 
 

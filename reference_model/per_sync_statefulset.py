@@ -105,12 +105,13 @@ def check_statefulset(record: SyncRecord, *, release: Release = DEFAULT) -> Iter
     found = list(_judge(record, release))
     if found and _at_availability_boundary(record):
         # A sync that runs exactly minReadySeconds after a pod turned Ready (the re-sync upstream schedules
-        # for then) sees it Available or not depending on clock resolution (strictly after, on the
-        # nanosecond): the reading a hair later is allowed too.
-        # ref pkg/api/v1/pod/util.go (IsPodAvailable), stateful_set.go (syncStatefulSet: AddAfter)
-        later = attrs.evolve(record.snapshot, now=record.snapshot.now + BOUNDARY)
-        if not list(_judge(attrs.evolve(record, snapshot=later), release)):
-            return
+        # for then) sees it Available or not depending on clock resolution (Available from that very
+        # nanosecond on): the reading a hair earlier or later is allowed too.
+        # ref pkg/api/v1/pod/util.go@v1.35.4 (IsPodAvailable), stateful_set.go (syncStatefulSet: AddAfter)
+        for shift in (-BOUNDARY, BOUNDARY):
+            shifted = attrs.evolve(record.snapshot, now=record.snapshot.now + shift)
+            if not list(_judge(attrs.evolve(record, snapshot=shifted), release)):
+                return
     yield from found
 
 

@@ -55,14 +55,15 @@ def is_ready(pod: PodView) -> bool:
 
 
 def is_available(pod: PodView, min_ready_seconds: int, now: float) -> bool:
-    """Ready, and either minReadySeconds is 0 or Ready since strictly more than minReadySeconds."""
-    # ref pkg/api/v1/pod/util.go (IsPodAvailable): lastTransitionTime + minReadySeconds strictly before now
+    """Ready, and either minReadySeconds is 0 or Ready since at least minReadySeconds."""
+    # ref pkg/api/v1/pod/util.go@v1.35.4 (IsPodAvailable): lastTransitionTime + minReadySeconds <= now
+    # (`Compare(now) <= 0`; releases before compared with Before, strictly after)
     if not pod.ready:
         return False
     if min_ready_seconds == 0:
         return True
     since = to_ns(pod.ready_since)
-    return since is not None and since + min_ready_seconds * NS_PER_SECOND < round(now * NS_PER_SECOND)
+    return since is not None and since + min_ready_seconds * NS_PER_SECOND <= round(now * NS_PER_SECOND)
 
 
 def is_active(pod: PodView) -> bool:

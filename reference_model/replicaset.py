@@ -131,19 +131,28 @@ def calculate_status(
     )
 
 
-def availability_requeue(rs: ReplicaSetView, status: ReplicaSetStatus) -> float | None:
-    """After a sync: all Ready but not all Available yet -> check again after minReadySeconds."""
-    # ref replica_set.go (syncReplicaSet): AddAfter(minReadySeconds) when ready == spec != available
+def availability_requeue(
+    rs: ReplicaSetView, claimed: Sequence[PodView], status: ReplicaSetStatus, now: float
+) -> float | None:
+    """After a sync: while Ready pods are not all Available -> check again when the next one becomes
+    Available (after minReadySeconds when none has a Ready time)."""
+    # ref replica_set.go@v1.35.4 (syncReplicaSet: nextSyncDuration), controller_utils.go
+    # (FindMinNextPodAvailabilityCheck, nextPodAvailabilityCheck)
     mrs = rs.min_ready_seconds
-    if mrs > 0 and status.ready_replicas == rs.replicas and status.available_replicas != rs.replicas:
-        return float(mrs)
-    return None
+    if mrs <= 0 or status.ready_replicas == status.available_replicas:
+        return None
+    waits = [
+        p.ready_since + mrs - now
+        for p in claimed
+        if podutil.is_ready(p) and p.ready_since is not None and p.ready_since + mrs > now
+    ]
+    return min(waits, default=float(mrs))
 
 
 def ready_transition_requeue(rs: ReplicaSetView) -> float | None:
-    """When one of its pods turns Ready: re-sync after minReadySeconds + 1 s (clock-skew padding, #39785)."""
-    # ref replica_set.go (updatePod)
-    return float(rs.min_ready_seconds + 1) if rs.min_ready_seconds > 0 else None
+    """When one of its pods turns Ready: re-sync after minReadySeconds (v1.35.4 adds no second here)."""
+    # ref replica_set.go@v1.35.4 (updatePod: enqueueRSAfter(rs, MinReadySeconds))
+    return float(rs.min_ready_seconds) if rs.min_ready_seconds > 0 else None
 
 
 # ---------------------------------------------------------------- one sync
@@ -194,7 +203,7 @@ def sync(
     # ref replica_set.go (syncReplicaSet, manageReplicas)
     claimed = claim_pods(rs, pods)
     status = calculate_status(rs, claimed, pods, now, release)
-    decision = ReplicaSetDecision(0, 0, (), (), status, availability_requeue(rs, status))
+    decision = ReplicaSetDecision(0, 0, (), (), status, availability_requeue(rs, claimed, status, now))
     diff = len(claimed) - rs.replicas
     if not expectations_satisfied or rs.deleting or diff == 0:
         return decision

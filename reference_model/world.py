@@ -278,7 +278,7 @@ def _set_ready(state: WorldState, pod: PodView, ready: bool) -> WorldState:
     changed = attrs.evolve(pod, ready=ready, ready_since=state.now if ready else None)
     state = attrs.evolve(state, pods=_put(state.pods, changed))
     rs = _find(state.replicasets, pod.owner.name) if ready and pod.owner is not None else None
-    if rs is not None:  # ref replica_set.go (updatePod): re-sync after minReadySeconds + 1 s
+    if rs is not None:  # ref replica_set.go (updatePod): re-sync after minReadySeconds
         state = _add_timer(state, replicaset.ready_transition_requeue(rs), TIMER_REPLICASET, rs.name)
     return state
 

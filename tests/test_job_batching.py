@@ -35,7 +35,7 @@ TWO_SUCCESSES = [
 
 def _queue() -> tuple[Clock, WorkQueue]:
     clock = Clock()
-    return clock, WorkQueue(clock, "job", coalesce=True)
+    return clock, WorkQueue(clock, "job")
 
 
 def _fire_until(clock: Clock, queue: WorkQueue, when: float) -> None:
@@ -76,15 +76,15 @@ def test_a_key_already_queued_is_not_added_twice_when_its_wait_ends():
     assert len(queue) == 1
 
 
-def test_without_coalescing_every_add_after_fires():
+def test_every_controller_queue_merges_waits():
     clock = Clock()
     queue = WorkQueue(clock, "replicaset")
     queue.add_after("rs", 1.0)
-    queue.add_after("rs", 2.0)
+    queue.add_after("rs", 2.0)  # merged into the earlier wait
     _fire_until(clock, queue, 1.0)
     assert queue.pop() == "rs"
     _fire_until(clock, queue, 2.0)
-    assert queue.pop() == "rs"
+    assert len(queue) == 0
 
 
 # ---------------------------------------------------------------- the simulator

@@ -39,10 +39,10 @@ def test_ready_is_the_ready_condition():
 
 @pytest.mark.parametrize(
     ("now", "available"),
-    [(10.0, False), (10.000000001, True), (10.5, True), (9.0, False)],
+    [(10.0, True), (9.999999999, False), (10.5, True), (9.0, False)],
 )
-def test_available_needs_strictly_more_than_min_ready_seconds(now, available):
-    # worked example: MRS=10, Ready since 0 -> at exactly +10 s not available, any instant after it is
+def test_available_from_exactly_min_ready_seconds(now, available):
+    # worked example (IsPodAvailable@v1.35.4, `<= now`): MRS=10, Ready since 0 -> available from exactly +10 s
     assert is_available(make_pod(ready_since=0.0), 10, now) is available
 
 

@@ -194,7 +194,7 @@ def test_status_counts():
     full = {"app": "web", "tier": "fe"}
     pods = [
         make_pod("avail", owner=rs, labels=full, ready_since=NOW - 11),
-        make_pod("just-ready", owner=rs, labels=full, ready_since=NOW - 10),  # exactly +10 s: not available
+        make_pod("just-ready", owner=rs, labels=full, ready_since=NOW - 9.5),  # not yet 10 s: not available
         make_pod("not-ready", owner=rs, labels=full, ready=False),
         make_pod("partial", owner=rs, labels={"app": "web"}, ready_since=NOW - 50),
         make_pod("going", owner=rs, labels=full, deleting=True),
@@ -218,29 +218,32 @@ def test_terminating_replicas_is_nil_before_1_35():
 
 
 def test_min_ready_seconds_worked_example():
-    # MRS=30, 3 pods Ready at t=0: readyReplicas 3 at once, availableReplicas 0 until after t=30
+    # MRS=30, 3 pods Ready at t=0: readyReplicas 3 at once, availableReplicas 0 until t=30 (IsPodAvailable
+    # @v1.35.4: lastTransitionTime + minReadySeconds <= now)
     rs = make_rs(replicas=3, min_ready_seconds=30)
     pods = owned(rs, 3, ready_since=0.0)
     early = sync(rs, pods, 0.0)
     assert (early.status.ready_replicas, early.status.available_replicas) == (3, 0)
     assert early.requeue_after == 30.0
-    assert sync(rs, pods, 30.0).status.available_replicas == 0
-    late = sync(rs, pods, 31.0)
-    assert late.status.available_replicas == 3 and late.requeue_after is None
+    assert sync(rs, pods, 29.5).status.available_replicas == 0
+    at_30 = sync(rs, pods, 30.0)
+    assert at_30.status.available_replicas == 3 and at_30.requeue_after is None
 
 
-def test_requeue_only_when_all_ready_but_not_all_available():
+def test_requeue_for_the_next_pod_to_become_available():
+    # syncReplicaSet@v1.35.4: ready != available -> FindMinNextPodAvailabilityCheck, whatever spec.replicas
     rs = make_rs(replicas=3, min_ready_seconds=5)
-    assert (
-        sync(rs, [*owned(rs, 2, ready_since=NOW), make_pod("x", owner=rs, ready=False)], NOW).requeue_after
-        is None
-    )
+    pods = [*owned(rs, 1, ready_since=NOW - 3), make_pod("x", owner=rs, ready_since=NOW - 1)]
+    assert sync(rs, [*pods, make_pod("y", owner=rs, ready=False)], NOW).requeue_after == 2.0
+    assert sync(rs, [make_pod("y", owner=rs, ready=False)], NOW).requeue_after is None  # none Ready
     no_mrs = make_rs(replicas=3)
-    assert availability_requeue(no_mrs, sync(no_mrs, owned(no_mrs, 3), NOW).status) is None
+    claimed = owned(no_mrs, 3)
+    assert availability_requeue(no_mrs, claimed, sync(no_mrs, claimed, NOW).status, NOW) is None
 
 
-def test_ready_transition_requeue_adds_a_second():
-    assert ready_transition_requeue(make_rs(min_ready_seconds=30)) == 31.0
+def test_ready_transition_requeue_is_min_ready_seconds():
+    # updatePod@v1.35.4 adds no second (the DaemonSet controller's still does)
+    assert ready_transition_requeue(make_rs(min_ready_seconds=30)) == 30.0
     assert ready_transition_requeue(make_rs(min_ready_seconds=0)) is None
 
 

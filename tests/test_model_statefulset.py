@@ -189,11 +189,11 @@ def test_status_counts_terminating_and_condemned_but_not_in_revision_counts():
     assert (status.replicas, status.ready_replicas, status.current_replicas) == (3, 2, 2)
 
 
-def test_available_needs_strictly_more_than_min_ready_seconds():
+def test_available_from_exactly_min_ready_seconds():
     s, revs, pods = settled_set(1, [0], min_ready_seconds=10)
     ready_at_990 = attrs.evolve(pods[0], ready_since=990.0)
-    assert sts.count_status(s, [ready_at_990], revs[0].name, revs[0].name, NOW).available_replicas == 0
-    assert sts.count_status(s, [ready_at_990], revs[0].name, revs[0].name, NOW + 0.1).available_replicas == 1
+    assert sts.count_status(s, [ready_at_990], revs[0].name, revs[0].name, NOW - 0.1).available_replicas == 0
+    assert sts.count_status(s, [ready_at_990], revs[0].name, revs[0].name, NOW).available_replicas == 1
 
 
 def test_rollout_completes_on_ready_not_available():

@@ -226,9 +226,9 @@ def test_bare_replicaset_summary():
 
 def test_min_ready_seconds_makes_pods_available_later():
     state = world_operations.apply(world.initial_state(), create(replicas=2, min_ready_seconds=10))
-    state = world_operations.apply(state, Advance(10))
+    state = world_operations.apply(state, Advance(9.5))
     assert state.replicasets[0].status.available_replicas == 0
-    state = world_operations.apply(state, Advance(1))  # re-sync at Ready + minReadySeconds + 1
+    state = world_operations.apply(state, Advance(0.5))  # re-sync at Ready + minReadySeconds (v1.35.4)
     assert state.replicasets[0].status.available_replicas == 2
 
 

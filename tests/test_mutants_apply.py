@@ -151,7 +151,7 @@ CASES = {
     "paused-still-rolls-out": (paused_template_change, ["app:v1"], ["app:v1", "app:v2"]),
     "history-limit-off-by-one": (history_left, 2, 3),
     "leftovers-to-smallest": (proportional_leftover, {"a:1": 5, "b:2": 4}, {"a:1": 6, "b:2": 3}),
-    "min-ready-inclusive": (available_at_exactly_min_ready, 0, 1),
+    "min-ready-strict": (available_at_exactly_min_ready, 1, 0),
     "terminating-counted-active": (replacement_while_terminating, 2, 1),
     "recreate-overlaps": (recreate_overlap, False, True),
     "restarts-ignored-in-ranking": (crashed_pod_survives_scale_down, [0], [1]),

@@ -142,15 +142,37 @@ def test_terminating_pods_are_replaced_at_once_and_counted():
     assert len(sim.observe().pods) == 2
 
 
-def test_min_ready_seconds_is_strict():
+def test_min_ready_seconds_counts_from_the_ready_transition():
+    # IsPodAvailable@v1.35.4: lastTransitionTime + minReadySeconds <= now, so at exactly 10 s the pods are
+    # Available, and the requeue updatePod makes for minReadySeconds (merged with the sync's own
+    # FindMinNextPodAvailabilityCheck one, the same instant) writes it then
     sim = simulator()
     sim.apply(CreateReplicaSet("rs", replicaset(3, min_ready_seconds=10)))
     sim.cluster.run_until_idle()
     assert sim.observe().replicaset("rs").status.ready_replicas == 3
-    sim.advance(10)
-    assert sim.observe().replicaset("rs").status.available_replicas == 0  # exactly 10 s: not yet
+    sim.advance(9.5)
+    assert sim.observe().replicaset("rs").status.available_replicas == 0
+    sim.advance(0.5)
+    assert sim.observe().replicaset("rs").status.available_replicas == 3  # exactly 10 s
+
+
+def test_pods_ready_at_different_times_become_available_one_by_one():
+    # pod 1 turns Ready 1 s after pod 0: its updatePod requeue (at 11) merges into pod 0's (at 10); the
+    # sync at 10 requeues itself for pod 1's moment (FindMinNextPodAvailabilityCheck: 11), not for
+    # minReadySeconds later (20)
+    sim = simulator()
+    sim.apply(CreateReplicaSet("rs", replicaset(1, min_ready_seconds=10)))
+    sim.cluster.run_until_idle()
     sim.advance(1)
-    assert sim.observe().replicaset("rs").status.available_replicas == 3
+    sim.apply(Scale("ReplicaSet", "rs", 2))
+    sim.cluster.run_until_idle()
+    assert sim.observe().replicaset("rs").status.ready_replicas == 2
+    sim.advance(9)
+    assert sim.observe().replicaset("rs").status.available_replicas == 1
+    sim.advance(0.5)
+    assert sim.observe().replicaset("rs").status.available_replicas == 1
+    sim.advance(0.5)
+    assert sim.observe().replicaset("rs").status.available_replicas == 2
 
 
 def test_failed_pods_are_replaced_and_not_counted():

@@ -15,7 +15,6 @@ import attrs
 from kubeprops.adapters.protocol import Observer, RunContext, SettleResult
 from kubeprops.adapters.simulator import SimulatorAdapter
 from kubeprops.adapters.simulator.cluster import DEFAULT_MAX_STEPS
-from kubeprops.adapters.simulator.controllers.workqueue import MAX_DELAY, WorkQueue
 from kubeprops.properties.conformance import FAIL, PASS, UNKNOWN
 from kubeprops.properties.replay import replay
 from kubeprops.reference_model import apps_operations, apps_world
@@ -81,22 +80,6 @@ def test_the_simulator_reports_the_loop_as_not_settled():
     # an operation that ends the loop (a rollingUpdate block: new pods at the update revision) lets it settle
     sim.apply(UNBLOCK)
     assert sim.settle(600).settled
-
-
-def test_rate_limiting_caps_the_delay_after_very_many_failures():
-    class Clock:
-        def __init__(self) -> None:
-            self.calls: list[float] = []
-
-        def call_after(self, delay: float, timer: object) -> None:
-            self.calls.append(delay)
-
-    clock = Clock()
-    queue = WorkQueue(clock, "statefulset")  # type: ignore[arg-type]
-    for _ in range(2000):
-        queue.add_rate_limited("db")
-    assert clock.calls[0] == 0.005 and clock.calls[1] == 0.01
-    assert clock.calls[-1] == MAX_DELAY
 
 
 def test_a_target_that_loops_where_the_model_loops_passes_as_a_stall():

@@ -61,13 +61,14 @@ def _leftover_to_smallest(ordered: list[Obj]) -> Obj:
     return ordered[-1]
 
 
-def _available_inclusive(pod: Obj, min_ready_seconds: int, now: float) -> bool:
+def _available_strictly_after(pod: Obj, min_ready_seconds: int, now: float) -> bool:
+    # the rule before IsPodAvailable compared with `<= 0`: Available only strictly after the boundary
     if not common.is_pod_ready(pod):
         return False
     if min_ready_seconds == 0:
         return True
     since = common.pod_ready_time(pod)
-    return since is not None and since + min_ready_seconds <= now
+    return since is not None and since + min_ready_seconds < now
 
 
 def _terminating_active(pod: Obj) -> bool:
@@ -109,7 +110,7 @@ MUTATIONS: dict[str, tuple[Patch, ...]] = {
     "paused-still-rolls-out": ((util, "is_paused", _never_paused),),
     "history-limit-off-by-one": ((sync, "cleanup_history", _keep_one_more),),
     "leftovers-to-smallest": ((sync, "proportional_leftover_target", _leftover_to_smallest),),
-    "min-ready-inclusive": ((common, "is_pod_available", _available_inclusive),),
+    "min-ready-strict": ((common, "is_pod_available", _available_strictly_after),),
     "terminating-counted-active": ((common, "is_pod_active", _terminating_active),),
     "recreate-overlaps": ((recreate, "old_pods_running", _old_pods_never_running),),
     "restarts-ignored-in-ranking": ((rs_controller, "compare_restarts", _restarts_ignored),),

@@ -1,7 +1,7 @@
 """Adoption and release of dependents through controller ownerReferences.
 
-ref: pkg/controller/controller_ref_manager.go (ClaimObject, ClaimPods, ClaimReplicaSets,
-RecheckDeletionTimestamp)
+ref: pkg/controller/controller_ref_manager.go@v1.35.4 (ClaimObject, ClaimPods: `claimed = append(claimed,
+pod)`, ClaimReplicaSets, RecheckDeletionTimestamp)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..client import Client
-from ..objects import Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
+from ..objects import POD, Obj, controller_ref, is_deleting, new_controller_ref, selector_matches
 from ..store import ApiError, Invalid, NotFound
 
 
@@ -68,7 +68,12 @@ def claim(
                 can_adopt.append(_can_adopt(client, owner, owner_kind))
             if can_adopt[0] is not None:
                 raise can_adopt[0]
-            claimed.append(_adopt(client, kind, obj, owner, owner_kind, finalizer))
+            adopted = _adopt(client, kind, obj, owner, owner_kind, finalizer)
+            # ClaimPods keeps the informer's copy of an adopted pod: a sync that adopts ranks and counts
+            # the pod as its cache shows it, not as the patch returned it (ClaimReplicaSets does the same;
+            # kept fresh here, so a Deployment's next write to an adopted ReplicaSet does not conflict).
+            # The Job's getPodsForJob then adds the tracking finalizer to that copy in memory.
+            claimed.append(_with_finalizer(obj, finalizer) if kind == POD else adopted)
         except NotFound:
             continue
         except ApiError as exc:
@@ -76,6 +81,14 @@ def claim(
     if error is not None:
         raise error
     return claimed
+
+
+def _with_finalizer(obj: Obj, finalizer: str | None) -> Obj:
+    # ref job_controller.go (getPodsForJob: "Set finalizer on adopted pods for the remaining calculations")
+    finalizers = _finalizers(obj, finalizer, True)
+    if finalizers is None or finalizers == (obj["metadata"].get("finalizers") or []):
+        return obj
+    return {**obj, "metadata": {**obj["metadata"], "finalizers": finalizers}}
 
 
 def _finalizers(obj: Obj, finalizer: str | None, present: bool) -> list[str] | None:

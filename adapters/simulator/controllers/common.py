@@ -36,16 +36,35 @@ def pod_ready_time(pod: Obj) -> float | None:
 
 
 def is_pod_available(pod: Obj, min_ready_seconds: int, now: float) -> bool:
-    """Ready for strictly more than minReadySeconds.
+    """Ready, and Ready since at least minReadySeconds: at exactly lastTransitionTime + minReadySeconds the
+    pod is Available (v1.35.4 compares with `<= 0`; older releases used Before, strictly after).
 
-    ref: pkg/api/v1/pod/util.go (IsPodAvailable)
+    ref: pkg/api/v1/pod/util.go@v1.35.4 (IsPodAvailable)
     """
     if not is_pod_ready(pod):
         return False
     if min_ready_seconds == 0:
         return True
     since = pod_ready_time(pod)
-    return since is not None and since + min_ready_seconds < now
+    return since is not None and since + min_ready_seconds <= now
+
+
+def next_availability_check(pods: list[Obj], min_ready_seconds: int, now: float) -> float | None:
+    """Seconds until the first Ready pod that is not yet Available becomes Available (None: no such pod).
+    On the virtual clock the sync and the check share one `now`, so the refreshed re-check upstream makes
+    against its clock gives the same duration.
+
+    ref: pkg/controller/controller_utils.go@v1.35.4 (FindMinNextPodAvailabilityCheck,
+    findMinNextPodAvailabilitySimpleCheck, nextPodAvailabilityCheck)
+    """
+    if min_ready_seconds <= 0:
+        return None
+    waits = [
+        since + min_ready_seconds - now
+        for p in pods
+        if is_pod_ready(p) and (since := pod_ready_time(p)) is not None and since + min_ready_seconds > now
+    ]
+    return min(waits, default=None)
 
 
 def pod_phase(pod: Obj) -> str:

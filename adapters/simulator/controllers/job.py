@@ -22,10 +22,10 @@ go through the Job queue under an `orphan-pod/` key instead of upstream's separa
 Work-queue timing as upstream's enqueue helpers: Job creation, deletion and spec changes (a new generation)
 sync at once; every pod event and a status-only Job update (our own writes) sync after the 1 s batch period
 (a key already waiting keeps its earlier time, see `WorkQueue.add_after`), so pod changes within a second
-are seen by one sync; a finished Job's updates sync nothing; the back-off requeue waits at least 1 s.
+are seen by one sync; a finished Job's updates sync nothing; the back-off requeue waits at least 1 s; a
+sync that fails on an API error is retried after the Job queue's own back-off (1 s doubling to 1 min).
 Not modelled: elastic Indexed Jobs, managedBy, the orphan-pod path for pods of a finished
-Job (its sync removed their finalizers), the Job queue's own API-error back-off (upstream 1 s doubling to
-1 min; here the shared 5 ms one), events and metrics.
+Job (its sync removed their finalizers), events and metrics.
 ref: pkg/controller/job/job_controller.go (syncJob, manageJob, trackJobStatusAndRemoveFinalizers,
 deleteJobPods, deleteActivePods, pastBackoffLimitOnFailure, pastActiveDeadline, isPodFailed, deleteJob,
 cleanupPodFinalizers, deletePod, syncOrphanPod, getPodsForJob, getPodJobs),
@@ -61,7 +61,7 @@ from . import job_manage as manage
 from . import job_pods as pods_util
 from . import job_policies as policies
 from .claim import claim
-from .workqueue import Expectations, WorkQueue
+from .workqueue import JOB_RATE_LIMITER, Expectations, WorkQueue
 
 COMPLETE, FAILED = "Complete", "Failed"
 SYNC_JOB_BATCH_PERIOD = 1.0  # ref job_controller.go@v1.35.4 (SyncJobBatchPeriod = time.Second)
@@ -83,7 +83,7 @@ class JobController:
         self.client = client
         self.informer = informer
         self.clock = clock
-        self.queue = WorkQueue(clock, self.name, coalesce=True)
+        self.queue = WorkQueue(clock, self.name, JOB_RATE_LIMITER)
         self.expectations = Expectations(clock)
         # key -> (failures after the last success, time of the latest failure), in memory as upstream
         self.backoff: dict[str, tuple[int, float | None]] = {}

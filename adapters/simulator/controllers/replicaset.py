@@ -141,7 +141,7 @@ class ReplicaSetController:
             self.queue.add(key)
             mrs = rs["spec"].get("minReadySeconds", 0)
             if mrs > 0 and not common.is_pod_ready(old) and common.is_pod_ready(new):
-                self.queue.add_after(key, mrs + 1)
+                self.queue.add_after(key, mrs)  # v1.35.4: no extra second (the DaemonSet keeps one)
             return
         if label_changed or ref_changed:
             for rs in self._matching(new):
@@ -177,7 +177,7 @@ def sync_replicaset(ctl: ReplicaSetController, key: str) -> None:
             manage_error = exc
     status = calculate_status(rs, pods, terminating, manage_error, ctl.clock.now)
     updated = update_replicaset_status(ctl.client, rs, status)
-    requeue_for_min_ready(ctl, key, updated, manage_error)
+    requeue_for_min_ready(ctl, key, updated, pods, manage_error)
     if manage_error is not None:
         raise manage_error
 
@@ -190,17 +190,17 @@ def _claimed_by(rs: Obj, selector: dict[str, str], pod: Obj) -> bool:
     )
 
 
-def requeue_for_min_ready(ctl: ReplicaSetController, key: str, rs: Obj, error: ApiError | None) -> None:
-    """Last line of defence: re-sync after minReadySeconds while ready pods are not yet available."""
+def requeue_for_min_ready(
+    ctl: ReplicaSetController, key: str, rs: Obj, pods: list[Obj], error: ApiError | None
+) -> None:
+    """Last line of defence: while Ready pods are not yet Available, re-sync when the next one becomes
+    Available (minReadySeconds when none has a Ready time)."""
+    # ref replica_set.go@v1.35.4 (syncReplicaSet: nextSyncDuration, FindMinNextPodAvailabilityCheck)
     mrs = rs["spec"].get("minReadySeconds", 0)
-    status, replicas = rs.get("status") or {}, rs["spec"]["replicas"]
-    if (
-        error is None
-        and mrs > 0
-        and status.get("readyReplicas", 0) == replicas
-        and status.get("availableReplicas", 0) != replicas
-    ):
-        ctl.queue.add_after(key, mrs)
+    status = rs.get("status") or {}
+    if error is None and mrs > 0 and status.get("readyReplicas", 0) != status.get("availableReplicas", 0):
+        next_check = common.next_availability_check(pods, mrs, ctl.clock.now)
+        ctl.queue.add_after(key, mrs if next_check is None else next_check)
 
 
 # ---------------------------------------------------------------- manage replicas

@@ -5,7 +5,7 @@ Parallel, ordinals.start, partition (maxUnavailable: its gate is off), OnDelete,
 scale-down from the highest ordinal), claims per volumeClaimTemplate with retention-policy owner
 references (the garbage collector deletes a claim whose owner is gone), status (completeRollingUpdate,
 written only when it changed), the minReadySeconds re-syncs (only while a pod is maturing; see
-`_next_availability`). Pods are claimed by controller reference and `<set>-<n>` name.
+`common.next_availability_check`). Pods are claimed by controller reference and `<set>-<n>` name.
 Not modelled: adoption / release of orphans (the simulator creates none), hash collisions, events,
 UpdateStatefulPod identity repairs (pods are never edited by anyone else here).
 ref: pkg/controller/statefulset/stateful_set.go (addPod, updatePod, deletePod, sync, syncStatefulSet,
@@ -73,8 +73,8 @@ class StatefulSetController:
         return sts if sts is not None and sts["metadata"]["uid"] == ref["uid"] else None
 
     def _on_pod(self, type_: str, old: Obj | None, new: Obj) -> None:
-        # ref stateful_set.go (addPod, updatePod, deletePod): a pod turning Ready re-syncs minReadySeconds
-        # + 1 s later (upstream's own second, against clock skew), when it has become Available
+        # ref stateful_set.go@v1.35.4 (addPod, updatePod, deletePod): a pod turning Ready re-syncs
+        # minReadySeconds later, when it has become Available (no extra second, unlike the DaemonSet's)
         sts = self._owner(new)
         if sts is None:
             return
@@ -83,7 +83,7 @@ class StatefulSetController:
         mrs = sts["spec"].get("minReadySeconds", 0)
         turned_ready = old is not None and not common.is_pod_ready(old) and common.is_pod_ready(new)
         if turned_ready and mrs > 0:
-            self.queue.add_after(key, mrs + 1)
+            self.queue.add_after(key, mrs)
 
 
 def claimed_pods(ctrl: StatefulSetController, sts: Obj) -> list[Obj]:
@@ -116,31 +116,11 @@ def sync_statefulset(ctrl: StatefulSetController, key: str) -> None:
         # ref stateful_set_control.go (UpdateStatefulSet): history is truncated on success and on error
         history.truncate_history(ctrl.client, sts, pods, revisions, revs)
     mrs = sts["spec"].get("minReadySeconds", 0)
-    wait = _next_availability(pods, mrs, ctrl.clock.now)
+    # ref stateful_set.go@v1.35.4 (syncStatefulSet): requeued for the moment the next pod becomes Available
+    # (FindMinNextPodAvailabilityCheck); a set whose pods never turn Ready is left quiet
+    wait = common.next_availability_check(pods, mrs, ctrl.clock.now)
     if counts["availableReplicas"] != sts["spec"]["replicas"] and wait is not None:
-        ctrl.queue.add_after(key, wait)  # ref stateful_set.go (syncStatefulSet)
-
-
-def _next_availability(pods: list[Obj], mrs: int, now: float) -> float | None:
-    """Seconds until the first Ready pod that is not yet Available is (None when there is none).
-
-    Upstream requeues a sync whose readyReplicas != availableReplicas for the moment the next pod becomes
-    Available (FindMinNextPodAvailabilityCheck), whenever that sync ran; one second late here, like the
-    requeue when a pod turns Ready (updatePod adds that second itself), which is the model's moment too.
-    The exact duration would not do on a virtual clock: it lands on readySince + minReadySeconds, when the
-    pod is not yet Available (that takes strictly more), and nextPodAvailabilityCheck then gives no further
-    requeue; upstream's real clock is always some milliseconds past it. A set whose pods never turn Ready
-    is left quiet: nothing matures by time alone.
-    ref: pkg/controller/controller_utils.go (FindMinNextPodAvailabilityCheck, nextPodAvailabilityCheck)"""
-    if mrs <= 0:
-        return None
-    ready_times = [
-        common.pod_ready_time(p)
-        for p in pods
-        if common.is_pod_ready(p) and not common.is_pod_available(p, mrs, now)
-    ]
-    waits = [t + mrs + 1 - now for t in ready_times if t is not None]
-    return min(waits, default=None)
+        ctrl.queue.add_after(key, wait)
 
 
 def complete_rolling_update(sts: Obj, status: Obj) -> None:
