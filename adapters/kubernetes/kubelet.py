@@ -266,8 +266,13 @@ class VirtualKubelet:
             pod = self.api.get("Pod", self.namespace, name)
             if pod is None or not self.mine(pod) or ps.phase(pod) != "Running":
                 return
+            now = time.time()
+            ended = ps.exit_status(pod, now, code, condition)
+            if ps.phase(ended) == "Running":  # restarted in place: its readiness delay starts again now
+                with self.lock:
+                    self.forced_ready.discard(pod["metadata"]["uid"])
+                    self.started[pod["metadata"]["uid"]] = now
             try:
-                ended = ps.exit_status(pod, time.time(), code, condition)
                 self.api.update("Pod", self.namespace, ended, "status")
                 return
             except Conflict:

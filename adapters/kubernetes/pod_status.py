@@ -201,7 +201,7 @@ def exit_status(pod: Obj, now: float, code: int, condition: str | None = None) -
     """What the kubelet writes when the pod's container exits `code` (see `terminated`, `restarted`)."""
     restart = (pod.get("spec") or {}).get("restartPolicy", "Always")
     if code != 0 and condition is None and restart in ("OnFailure", "Always"):
-        return restarted(pod, now)
+        return crashed(pod, now)  # Ready again once its delay has passed, as the simulator's Kubelet.exit
     return terminated(pod, now, code, condition)
 
 

@@ -211,8 +211,9 @@ class Kubelet:
         if (pod.get("status") or {}).get("phase") == "Running" and self.node_ready:
             self.set_ready(pod, True)
 
-    def crash(self, pod: Obj) -> None:
-        """The container crashes and is restarted in place: not Ready until `ready-after` seconds later."""
+    def crash(self, pod: Obj, code: int = 1) -> None:
+        """The container crashes (exits `code`) and is restarted in place: not Ready until `ready-after`
+        seconds later, so the Ready condition's lastTransitionTime moves (ActivePods ranks by it)."""
         if (pod.get("status") or {}).get("phase") != "Running":
             return
         uid, name = pod["metadata"]["uid"], pod["metadata"]["name"]
@@ -226,7 +227,9 @@ class Kubelet:
                 ready=False,
                 restartCount=container.get("restartCount", 0) + 1,
                 state={"running": {"startedAt": format_time(now)}},
-                lastState={"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": format_time(now)}},
+                lastState={
+                    "terminated": {"exitCode": code, "reason": "Error", "finishedAt": format_time(now)}
+                },
             )
         self._write(pod, status)
         delay = ready_after(pod)
@@ -243,7 +246,7 @@ class Kubelet:
         Failed. With `condition` (e.g. DisruptionTarget) the pod is evicted: Failed whatever its policy."""
         restart = pod["spec"].get("restartPolicy", "Always")
         if code != 0 and condition is None and restart in ("OnFailure", "Always"):
-            self._restart_container(pod)
+            self.crash(pod, code)
             return
         now = self.clock.now
         status = clone(pod.get("status") or {})
@@ -256,13 +259,6 @@ class Kubelet:
         for container in status.get("containerStatuses") or ():
             terminated = {"exitCode": code, "reason": reason, "finishedAt": format_time(now)}
             container.update(ready=False, started=False, state={"terminated": terminated})
-        self._write(pod, status)
-
-    def _restart_container(self, pod: Obj) -> None:
-        status = clone(pod.get("status") or {})
-        for container in status.get("containerStatuses") or ():
-            container["restartCount"] = container.get("restartCount", 0) + 1
-            container["state"] = {"running": {"startedAt": format_time(self.clock.now)}}
         self._write(pod, status)
 
     def _terminate_held(self, pod: Obj) -> None:
