@@ -126,3 +126,11 @@ def test_replicasets_of_one_instant_are_not_left_to_a_name_tie():
 def test_a_recreate_rollback_that_times_out_on_the_simulator_is_allowed():
     result = replay(scenario("deployment-recreate-rollback-read-part-way.yaml"), simulator_factory)
     assert result.verdict == PASS, result.message
+
+
+def test_the_status_after_adopting_counts_the_pod_as_read():
+    # A bare pod, Pending when the ReplicaSet controller read it, turns Running and Ready before the
+    # adoption patch returns: upstream counts the pod it read (controller_ref_manager.go ClaimPods
+    # appends the cached pod), so the status it writes has readyReplicas 0 (per-sync-decisions).
+    result = replay(scenario("replicaset-adopt-status-from-snapshot.yaml"), simulator_factory)
+    assert result.verdict == PASS, result.message

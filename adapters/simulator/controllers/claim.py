@@ -36,7 +36,8 @@ def claim(
 ) -> list[Obj]:
     """The candidates this owner controls after adopting matching orphans and releasing mismatches.
 
-    Raises the first API error after processing everything (the sync is then retried).
+    Raises the first API error after processing everything (the sync is then retried). An adopted object
+    is returned as read, as upstream (ClaimPods appends the cached pod after AdoptPod's patch).
     """
     owner_uid = owner["metadata"]["uid"]
     claimed: list[Obj] = []
@@ -60,7 +61,10 @@ def claim(
                 can_adopt.append(_can_adopt(client, owner, owner_kind))
             if can_adopt[0] is not None:
                 raise can_adopt[0]
-            claimed.append(_adopt(client, kind, obj, owner, owner_kind))
+            _adopt(client, kind, obj, owner, owner_kind)
+            # the object as read, not as the patch returned it: the sync goes on from its snapshot (a
+            # kubelet may have made the pod Running and Ready in between)
+            claimed.append(obj)
         except NotFound:
             continue
         except ApiError as exc:
@@ -70,9 +74,9 @@ def claim(
     return claimed
 
 
-def _adopt(client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str) -> Obj:
+def _adopt(client: Client, kind: str, obj: Obj, owner: Obj, owner_kind: str) -> None:
     refs = [*list(obj["metadata"].get("ownerReferences") or []), new_controller_ref(owner, owner_kind)]
-    return client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
+    client.set_owner_refs(kind, obj["metadata"]["name"], obj["metadata"]["uid"], refs)
 
 
 def _release(client: Client, kind: str, obj: Obj, owner_uid: str) -> None:
