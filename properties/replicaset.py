@@ -85,5 +85,7 @@ class ReplicaSetMachine(WorkloadMachine):
     def relabel_pod(self, index: int, labels: dict[str, str]) -> None:
         # As pod_action: on settled states the index picks an interchangeable pod on both sides. A pod
         # that stops matching is released and replaced; one that still matches stays.
+        if not self.pods_alike():
+            return
         self.do(RelabelPod(self.kind, self.name, index, labels))
         self.settle_and_compare()

@@ -467,7 +467,13 @@ def _sync_deployment(state: WorldState, name: str, release: Release) -> WorldSta
 
     decision = resync(d)
     alternatives, requeues = deployment_races.step(
-        d, decision, state.alternatives_of(name), resync, _progress_recheck
+        d,
+        decision,
+        state.alternatives_of(name),
+        resync,
+        _progress_recheck,
+        old_replicas={rs.name: rs.status.replicas for rs in state.replicasets},
+        now=state.now,
     )
     state = _apply_deployment_decision(state, d, decision)
     for after in requeues:

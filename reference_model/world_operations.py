@@ -210,6 +210,8 @@ def _pod_action(state: WorldState, op: PodAction) -> WorldState:
     pod = active[op.index % len(active)]
     facts = state.facts()
     if op.action == "fail":
+        if not pod.node:
+            return state  # unscheduled: no kubelet runs its containers, so none can exit
         failed = attrs.evolve(pod, phase=FAILED, ready=False, ready_since=None)
         return attrs.evolve(state, pods=_put(state.pods, failed))
     if op.action == "delete":

@@ -190,12 +190,24 @@ class ClusterView:
         )
 
 
+def pod_class(pod: PodView) -> tuple[object, ...]:
+    """What the settled states of two targets agree on for a pod they both hold: image, phase, readiness
+    and restarts (where it runs and its exact times differ between targets)."""
+    return (pod.image, pod.phase, pod.ready, pod.restarts)
+
+
 def pod_order(pod: PodView) -> tuple[object, ...]:
-    """The order `PodAction.index` counts in: by image, phase, readiness, node, then name.
+    """The order `PodAction.index` counts in: by `pod_class`, creation time, Ready time, node, then name.
 
     Pods that compare equal up to the name are interchangeable for every rule the model checks, so
-    a different choice among them on another target is the same scenario. The node is part of the
-    key because a later NodeLeave takes exactly the pods on that node (adapters report nodes by their
-    scenario names, so they compare across targets).
+    a different choice among them on another target is the same scenario. Which node holds which pod
+    differs between targets (a scale-down breaks ties between equal pods by uid, a real scheduler by its
+    own scores), so the node comes last but the name: ranked earlier it would move the index onto pods
+    of another creation time there, and those differ in what no view shows (their template's behaviour,
+    as a pod forced Ready by a `ready` action whose template never turns Ready) and in how upstream
+    ranks them for a scale-down (controller_utils.go ActivePodsWithRanks.Less: restarts, then creation
+    time). The node stays in the key because a later NodeLeave takes exactly the pods on that node
+    (adapters report nodes by their scenario names, so they compare across targets).
     """
-    return (pod.image, pod.phase, pod.ready, pod.node, pod.name)
+    ready_since = -1.0 if pod.ready_since is None else pod.ready_since
+    return (*pod_class(pod), pod.created, ready_since, pod.node, pod.name)

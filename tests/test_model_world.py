@@ -340,3 +340,20 @@ def test_the_alternative_follows_the_model_rules_through_pause_and_resume():
     assert d.progressing_also == (("Progressing", "Unknown", "DeploymentPaused"),)
     state, settled = world.settle(world_operations.apply(state, SetPaused("web", False)))
     assert settled and state.alternatives == ()
+
+
+def test_recreate_scale_down_read_part_way_allows_the_timed_out_outcome():
+    # Rolling back to an existing ReplicaSet creates none, so NewReplicaSetAvailable stays in the fair
+    # order (the old pods go at once). A sync that reads the old ReplicaSet part way down records
+    # ReplicaSetUpdated instead (DeploymentProgressing: fewer old replicas), and pods that never turn
+    # available then time out (found by the simulator, seed 214159).
+    def rolled_back(replicas: int) -> world.WorldState:
+        recreate = DeploymentStrategy(type=RECREATE)
+        state = run(create(replicas, strategy=recreate, progress_deadline_seconds=30))
+        state = run_from(state, update("app:v2", None), Advance(1), update("app:v3", 0))
+        return run_from(state, Rollback("web", 0))
+
+    (d,) = world.expected_summary(rolled_back(9)).deployments
+    assert d.progressing == PROGRESSING_COMPLETE and d.progressing_also == (PROGRESSING_TIMED_OUT,)
+    # one old pod leaves no count between all and none: no such race
+    assert world.expected_summary(rolled_back(1)).deployments[0].progressing_also == ()

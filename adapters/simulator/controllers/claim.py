@@ -44,7 +44,8 @@ def claim(
     `finalizer` (the Job's tracking finalizer) is added with each adoption and removed with each release
     (ref controller_ref_manager.go NewPodControllerRefManager(..., finalizers), AdoptPod, ReleasePod).
 
-    Raises the first API error after processing everything (the sync is then retried).
+    Raises the first API error after processing everything (the sync is then retried). An adopted pod is
+    returned as read, as upstream (ClaimPods appends the cached pod after AdoptPod's patch).
     """
     owner_uid = owner["metadata"]["uid"]
     claimed: list[Obj] = []
