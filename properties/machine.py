@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import typing
+from collections import Counter
 from typing import ClassVar
 
 import attrs
@@ -59,7 +60,7 @@ from kubeprops.scenario.ops import (
     UserOperation,
     WorldOperation,
 )
-from kubeprops.scenario.view import ClusterView, pod_class
+from kubeprops.scenario.view import ClusterView, pod_class, pod_order
 
 from .scenario_text import describe
 
@@ -107,6 +108,19 @@ class MachineConfig:
 
 class PropertyViolation(AssertionError):
     """An observed state or a settled state contradicts the reference model."""
+
+
+# Seconds within which a crashed container is Ready again (the templates' readiness delays are 0-10 s).
+RESTART_MARGIN = 16
+
+
+def aligned_wait(least: int, ready_for: float) -> int:
+    """A wait of at least `least` seconds after a crash that leaves the restarted pod's Ready age and
+    its peers' (Ready for `ready_for` seconds at the crash) in one log2 bucket, as ActivePodsWithRanks
+    compares them: 2**k + RESTART_MARGIN with 2**k > ready_for + RESTART_MARGIN, so both ages lie in
+    [2**k, 2**(k+1))."""
+    k = max((least - 1).bit_length(), (int(ready_for) + RESTART_MARGIN).bit_length())
+    return 2**k + RESTART_MARGIN
 
 
 def violations(header: str, found: list) -> PropertyViolation:
@@ -359,18 +373,36 @@ class WorkloadMachine(DrivenMachine):
     @precondition(lambda self: self.settled and POD_FAULTS in self.adapter.capabilities)
     @rule(index=st.integers(0, 30), wait=st.sampled_from([300, 900]), data=st.data())
     def crash_then_scale_down(self, index: int, wait: int, data: st.DataObject) -> None:
-        # Restart counts rank a scale-down only between pods equal in every earlier rank, ready time
-        # included in log2 buckets (controller_utils.go ActivePodsWithRanks.Less): a long wait after a
-        # crash puts the restarted pod's new ready time in its peers' bucket, where upstream removes
-        # it first. Single steps reach this shape rarely (a crash, minutes of waiting, a scale-down).
+        # Restart counts rank a scale-down only between pods equal in every earlier rank: co-located
+        # pods on the node, then the Ready time in log2 buckets (controller_utils.go
+        # ActivePodsWithRanks.Less). So wait until the restarted pod's new Ready age shares its peers'
+        # bucket, and remove a few pods only: removing a whole rank group removes the crashed pod
+        # whatever the restarts say. Single steps reach this shape rarely.
         active = sum(p.active for p in world.view(self.model).pods_of(self.kind, self.name))
         if active < 2:
             return
-        self.pod_action(index, POD_CRASH)
-        self.advance(wait)
-        self.scale(data.draw(st.integers(1, active - 1), label="replicas"))  # type: ignore[attr-defined]
+        self.pod_action(self._on_busiest_node(index), POD_CRASH)
+        self.advance(aligned_wait(wait, self._ready_for()))
+        removed = data.draw(st.integers(1, max(1, active // 4)), label="removed")
+        self.scale(active - removed)  # type: ignore[attr-defined]
         if not self.settled:
             self.settle_and_compare()
+
+    def _on_busiest_node(self, index: int) -> int:
+        """The `pod_order` index on the target of a pod on the node holding most of the workload's
+        active pods: the first rank of a scale-down, so restarts decide among those pods only."""
+        pods = sorted(
+            (p for p in self.adapter.observe().pods_of(self.kind, self.name) if p.active), key=pod_order
+        )
+        load = Counter(p.node for p in pods)
+        busiest = [i for i, p in enumerate(pods) if load[p.node] == max(load.values())]
+        return busiest[index % len(busiest)] if busiest else index
+
+    def _ready_for(self) -> float:
+        """How long the workload's longest-Ready active pod on the target has been Ready."""
+        view = self.adapter.observe()
+        since = [p.ready_since for p in view.pods_of(self.kind, self.name) if p.active and p.ready]
+        return max(0.0, view.now - min(since)) if since else 0.0
 
     @precondition(
         lambda self: (
