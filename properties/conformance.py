@@ -16,15 +16,25 @@ from hypothesis import settings as Settings
 from hypothesis.reporting import with_reporter
 from hypothesis.stateful import run_state_machine_as_test
 
-from kubeprops.adapters.protocol import SYNC_TRACE, AdapterFactory, RunContext
+from kubeprops.adapters.protocol import NODE_OPERATIONS, SYNC_TRACE, VIRTUAL_CLOCK, AdapterFactory, RunContext
 from kubeprops.reference_model.release import DEFAULT, Release
 from kubeprops.scenario.files import Scenario
 
-from .cronjob import CronJobMachine
+from .cron_clock import MAX_SLOT_WAIT
+from .cronjob import REAL_TIME_SLACK, CronJobMachine
 from .daemonset import DaemonSetMachine
 from .deployment import DeploymentMachine
 from .job import JobMachine
-from .machine import ALWAYS, PER_SYNC, SETTLED, DrivenMachine, MachineConfig, RunStats, bind
+from .machine import (
+    ALWAYS,
+    PER_SYNC,
+    REAL_CLOCK_MAX_ADVANCE,
+    SETTLED,
+    DrivenMachine,
+    MachineConfig,
+    RunStats,
+    bind,
+)
 from .profiles import harness_settings, profile_settings
 from .replicaset import ReplicaSetMachine
 from .statefulset import StatefulSetMachine
@@ -246,16 +256,35 @@ def unsupported(controller: str, prop: Property) -> str:
     return f"skipped: {prop.name} is not implemented for {controller} (only for {checked})"
 
 
-def _missing_capability(factory: AdapterFactory, prop: Property, run_id: str, worker: str) -> str:
-    """Why the target cannot be checked for `prop` ("" when it can): asks one adapter its capabilities."""
-    if prop.requires is None:
-        return ""
+def target_capabilities(factory: AdapterFactory, run_id: str = "run", worker: str = "main") -> frozenset[str]:
+    """What the target can do: asks one adapter, which it closes again."""
     adapter = factory(RunContext(seed=0, run_id=f"{run_id}-probe", worker=worker))
     try:
-        capabilities = adapter.capabilities
+        return frozenset(adapter.capabilities)
     finally:
         adapter.close()
-    if prop.requires in capabilities:
+
+
+def run_notes(capabilities: frozenset[str]) -> tuple[str, ...]:
+    """How a run adapts to what the target cannot do, for the report's reader."""
+    notes = []
+    if VIRTUAL_CLOCK not in capabilities:
+        notes.append(
+            f"real clock: each generated time step lasts at most {REAL_CLOCK_MAX_ADVANCE} s, a CronJob step "
+            f"waits for its next slot only when that comes within {MAX_SLOT_WAIT} s (so few slots come due), "
+            "back-off and deadlines pass in real time, and a CronJob's lastSuccessfulTime may lie up to "
+            f"{REAL_TIME_SLACK} s after the model's"
+        )
+    if SYNC_TRACE not in capabilities:
+        notes.append("no sync trace: per-sync-decisions is skipped (it needs the snapshot each sync read)")
+    if NODE_OPERATIONS not in capabilities:
+        notes.append("no node operations: no step adds, removes, relabels, taints or cordons a node")
+    return tuple(notes)
+
+
+def _missing_capability(factory: AdapterFactory, prop: Property, run_id: str, worker: str) -> str:
+    """Why the target cannot be checked for `prop` ("" when it can): asks one adapter its capabilities."""
+    if prop.requires is None or prop.requires in target_capabilities(factory, run_id, worker):
         return ""
     return f"skipped: the target does not have the {prop.requires!r} capability this property needs"
 

@@ -33,6 +33,7 @@ class RunInfo:
     target_version: str
     profile: str
     command: str
+    notes: tuple[str, ...] = ()  # how the run adapted to the target (`properties.conformance.run_notes`)
 
 
 def counterexample_path(result: PropertyResult) -> str:
@@ -127,6 +128,7 @@ def markdown(report: ConformanceReport, info: RunInfo) -> str:
         f"- reference model: Kubernetes {report.release}",
         f"- Hypothesis profile: `{info.profile}`",
         f"- command: `{info.command}`",
+        *(f"- note: {n}" for n in info.notes),
         "",
         "| controller | property | verdict | examples | steps | states checked | syncs checked | time (s) |",
         "|---|---|---|---:|---:|---:|---:|---:|",

@@ -56,6 +56,7 @@ def _meta(report: ConformanceReport, info: RunInfo) -> str:
         ("Hypothesis profile", info.profile),
         ("command", info.command),
         ("exit code", str(report.exit_code)),
+        *(("note", n) for n in info.notes),
     ]
     cells = "".join(
         f"<tr><td>{html.escape(k)}</td><td><code>{html.escape(v)}</code></td></tr>" for k, v in rows

@@ -14,6 +14,8 @@ from kubeprops.properties.conformance import (
     PropertyResult,
     resolve_controllers,
     run_conformance,
+    run_notes,
+    target_capabilities,
 )
 from kubeprops.properties.parallel import run_conformance_parallel
 from kubeprops.properties.profiles import DEFAULT_PROFILE, ENV_VAR, profile_settings
@@ -96,7 +98,8 @@ def run_command(args: argparse.Namespace, *, command_line: str) -> int:
     tail = f", {skipped} skipped" if skipped else ""
     print(f"\nkubeprops: {passed} of {len(report.results)} properties passed{tail} (exit {report.exit_code})")
     if args.report is not None:
-        info = RunInfo(args.adapter, f"{args.adapter} {version}", profile, command_line)
+        notes = run_notes(target_capabilities(factory))
+        info = RunInfo(args.adapter, f"{args.adapter} {version}", profile, command_line, notes)
         for path in write_reports(report, info, args.report):
             print(f"kubeprops: wrote {path}")
     return report.exit_code

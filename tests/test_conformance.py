@@ -28,3 +28,17 @@ def test_a_skipped_property_does_not_fail_the_run():
     info = RunInfo("simulator", "simulator (kubeprops)", "ci", "kubeprops run")
     assert 'skipped="1"' in junit_xml(report, info)
     assert "⏭️ skipped" in markdown(report, info) and "sync-trace" in markdown(report, info)
+
+
+def test_the_report_says_how_the_run_adapted_to_the_target():
+    from kubeprops.adapters.protocol import VIRTUAL_CLOCK
+    from kubeprops.properties.conformance import run_notes, target_capabilities
+
+    assert run_notes(target_capabilities(SimulatorAdapter)) == ()  # the simulator can do everything
+    notes = run_notes(target_capabilities(WithoutTrace))
+    assert len(notes) == 1 and "per-sync-decisions is skipped" in notes[0]
+    real_clock = run_notes(SimulatorAdapter.capabilities - {VIRTUAL_CLOCK})
+    assert "real clock" in real_clock[0] and "at most 3 s" in real_clock[0]
+    report = run_conformance(WithoutTrace, controllers=["replicaset"], settings=settings(max_examples=2))
+    info = RunInfo("simulator", "simulator (kubeprops)", "ci", "kubeprops run", notes)
+    assert f"- note: {notes[0]}" in markdown(report, info)

@@ -16,8 +16,9 @@ from kubeprops.scenario import batch, ops
 from kubeprops.scenario.errors import InvalidSpec
 
 from . import settle as st
+from .adapter_workloads import relabelled
 from .client import Api, Conflict, Obj
-from .kubelet import RUN_LABEL, VirtualKubelet
+from .kubelet import VirtualKubelet
 from .manifests import Placement
 
 
@@ -90,23 +91,8 @@ class BatchOperations:
         self._exit(op.job, op.pod, op.exit_code, op.condition)
 
     def _rewrite_job_pod(self, job: str, ordinal: int, change: Callable[[Obj], None]) -> None:
-        """Read the picked pod afresh and write `change` of it; the kubelet stand-in and the controllers
-        write the pod too, so a conflicting write is read again and retried."""
-        pod = self._job_pod(job, ordinal)
-        if pod is None:
-            return
-        for _ in range(20):
-            current = self.api.get("Pod", self.namespace, pod["metadata"]["name"])
-            if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
-                return
-            change(current["metadata"])
-            try:
-                self.api.update("Pod", self.namespace, current)
-            except Conflict:
-                continue
+        if self._rewrite_pod(self._job_pod(job, ordinal), change):  # type: ignore[attr-defined]  # mixed in
             self._finish_instant()
-            return
-        raise RuntimeError(f"Pod {pod['metadata']['name']}: 20 conflicting writes in a row")
 
     def _apply_OrphanPod(self, op: ops.OrphanPod) -> None:
         """The conformance test's `pod.OwnerReferences = nil` for the controller reference (an update)."""
@@ -121,13 +107,7 @@ class BatchOperations:
         self._rewrite_job_pod(op.name, op.index, orphan)
 
     def _relabel_job_pod(self, op: ops.RelabelPod) -> None:
-        """Replace the pod's labels; the run label stays (the adapter's own, see Placement.inject)."""
-
-        def relabel(meta: Obj) -> None:
-            kept = {k: v for k, v in (meta.get("labels") or {}).items() if k == RUN_LABEL}
-            meta["labels"] = {**dict(op.labels), **kept}
-
-        self._rewrite_job_pod(op.name, op.index, relabel)
+        self._rewrite_job_pod(op.name, op.index, relabelled(op.labels))
 
     def _apply_DeleteJobPod(self, op: batch.DeleteJobPod) -> None:
         pod = self._job_pod(op.job, op.pod)

@@ -5,7 +5,7 @@ the controller observed the new generation.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from kubeprops.adapters import kube_objects as ko
@@ -100,23 +100,25 @@ class WorkloadOperations:
             raise InvalidSpec("metadata.name", f"AlreadyExists: {err}") from None
 
     def _apply_RelabelPod(self, op: ops.RelabelPod) -> None:
-        """Replace the pod's labels (the run label of a bare pod stays); the kubelet stand-in and the
-        controllers write the pod too, so a conflicting write is read again and retried."""
+        """Replace the pod's labels (the run label of a bare pod stays)."""
         if op.kind == ops.JOB:
             self._relabel_job_pod(op)  # type: ignore[attr-defined]  # BatchOperations, mixed in too
             return
-        pod = self._pick_pod(op)
+        self._rewrite_pod(self._pick_pod(op), relabelled(op.labels))
+
+    def _rewrite_pod(self, pod: Obj | None, change: Callable[[Obj], None]) -> bool:
+        """Read `pod` afresh and write `change` of its metadata; the kubelet stand-in and the controllers
+        write the pod too, so a conflicting write is read again and retried. False when it is gone."""
         if pod is None:
-            return
+            return False
         for _ in range(20):
             current = self.api.get("Pod", self.namespace, pod["metadata"]["name"])
             if current is None or current["metadata"]["uid"] != pod["metadata"]["uid"]:
-                return
-            kept = {k: v for k, v in (current["metadata"].get("labels") or {}).items() if k == RUN_LABEL}
-            current["metadata"]["labels"] = {**dict(op.labels), **kept}
+                return False
+            change(current["metadata"])
             try:
                 self.api.update("Pod", self.namespace, current)
-                return
+                return True
             except Conflict:
                 continue
         raise RuntimeError(f"Pod {pod['metadata']['name']}: 20 conflicting writes in a row")
@@ -162,3 +164,13 @@ def rollback_target(rss: list[Obj], to_revision: int) -> Obj | None:
     if to_revision > 0:
         return next((rs for rs in ranked if revision(rs) == to_revision), None)
     return ranked[1] if len(ranked) > 1 else None
+
+
+def relabelled(labels: Iterable[tuple[str, str]]) -> Callable[[Obj], None]:
+    """A pod metadata change to `labels`, keeping the run label (the adapter's own, see Placement.inject)."""
+
+    def change(meta: Obj) -> None:
+        kept = {k: v for k, v in (meta.get("labels") or {}).items() if k == RUN_LABEL}
+        meta["labels"] = {**dict(labels), **kept}
+
+    return change
