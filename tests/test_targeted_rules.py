@@ -5,6 +5,8 @@ work-queue worker finishing among several; a StatefulSet scaled down past two un
 whose bug it exposes: the check fails with the bug and passes without it.
 """
 
+import math
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +15,16 @@ from mutants import MUTANTS
 from kubeprops.adapters.simulator import simulator_factory
 from kubeprops.properties.job import JobMachine
 from kubeprops.properties.job_strategies import JOB_TEMPLATE
-from kubeprops.properties.machine import PER_SYNC, SETTLED, MachineConfig, PropertyViolation, RunStats, bind
+from kubeprops.properties.machine import (
+    PER_SYNC,
+    RESTART_MARGIN,
+    SETTLED,
+    MachineConfig,
+    PropertyViolation,
+    RunStats,
+    aligned_wait,
+    bind,
+)
 from kubeprops.properties.replicaset import ReplicaSetMachine
 from kubeprops.properties.statefulset import StatefulSetMachine
 from kubeprops.scenario import ReplicaSetSpec, batch
@@ -83,7 +94,8 @@ def test_one_worker_finishing_catches_a_work_queue_done_at_the_first_success(mon
 
 
 def crash_then_scale_down(index: int) -> None:
-    """Three settled pods; pod `index` crashes, 300 s pass, the ReplicaSet scales down to one."""
+    """Three settled pods, one per node; pod `index` crashes, 528 s pass (the restarted pod Ready again
+    in its peers' log2 bucket), the ReplicaSet scales down by one."""
 
     @settings(max_examples=1, database=None)
     @given(st.data())
@@ -91,10 +103,10 @@ def crash_then_scale_down(index: int) -> None:
         m = machine(ReplicaSetMachine, PER_SYNC)
         m.create(0, ReplicaSetSpec(replicas=3, template=PodTemplate(labels={"app": "web"}, image="app:v1")))
         m.settle_and_compare()
-        m.crash_then_scale_down(index, 300, data)  # the smallest draw: scale to 1
+        m.crash_then_scale_down(index, 300, data)  # the only draw for three pods: remove one
         pods = [p for p in m.adapter.observe().pods if p.active]
         m.teardown()
-        assert [p.restarts for p in pods] == [0]
+        assert [p.restarts for p in pods] == [0, 0]
 
     run()
 
@@ -143,3 +155,14 @@ def test_scale_down_past_unready_catches_condemned_pods_taken_lowest_first(monke
     MUTANTS["sts-scale-down-lowest-first"](monkeypatch)
     with pytest.raises(PropertyViolation, match="settled state differs"):
         sts_scaled_down_past_unready(sts_spec())
+
+
+@pytest.mark.parametrize(
+    ("least", "ready_for", "wait"),
+    [(300, 0, 528), (300, 500, 1040), (900, 0, 1040), (300, 5000, 8208)],
+)
+def test_aligned_wait_puts_the_restarted_pod_in_its_peers_ready_bucket(least, ready_for, wait):
+    assert aligned_wait(least, ready_for) == wait
+    # the peers' Ready age and the restarted pod's (Ready again within RESTART_MARGIN) share a bucket
+    peers, restarted = ready_for + wait, wait - RESTART_MARGIN
+    assert int(math.log2(peers)) == int(math.log2(restarted)) and wait >= least

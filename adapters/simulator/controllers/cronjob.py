@@ -183,9 +183,12 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
     """The first half of syncCronJob: status.active against the children, lastSuccessfulTime."""
     changed = False
     uids = {j["metadata"]["uid"] for j in jobs}
+    # upstream scans the active list per child (inActiveList); a set keeps a CronJob that ran thousands
+    # of Jobs (a mutant running every missed slot) linear
+    active = {ref["uid"] for ref in _active(cj)}
     for job in jobs:
         uid, finished = job["metadata"]["uid"], util.finished_type(job)
-        listed = any(ref["uid"] == uid for ref in _active(cj))
+        listed = uid in active
         if not listed and finished is None:
             fresh = ctl.client.get(CRONJOB, cj["metadata"]["name"])  # a live read before complaining
             if fresh is None:
@@ -193,12 +196,14 @@ def _reconcile(ctl: CronJobController, cj: Obj, jobs: list[Obj]) -> tuple[Obj, b
             if any(ref["uid"] == uid for ref in (fresh.get("status") or {}).get("active") or ()):
                 cj = clone(fresh)
                 cj.setdefault("status", {})
+                active = {ref["uid"] for ref in _active(cj)}
                 ctl.reread = fresh  # what the sync goes on from: traced (the snapshot lacks it)
                 continue
             ctl.events.append("UnexpectedJob")
         elif finished is not None:
             if listed:
                 _drop_active(cj, uid)
+                active.discard(uid)
                 ctl.events.append("SawCompletedJob")
                 changed = True
             # in the same sync that drops it from the active list (not one sync later)
