@@ -394,9 +394,12 @@ class WorkloadMachine(DrivenMachine):
         pods = sorted(
             (p for p in self.adapter.observe().pods_of(self.kind, self.name) if p.active), key=pod_order
         )
+        if not pods:
+            return index
         load = Counter(p.node for p in pods)
-        busiest = [i for i, p in enumerate(pods) if load[p.node] == max(load.values())]
-        return busiest[index % len(busiest)] if busiest else index
+        most = max(load.values())
+        busiest = [i for i, p in enumerate(pods) if load[p.node] == most]
+        return busiest[index % len(busiest)]
 
     def _ready_for(self) -> float:
         """How long the workload's longest-Ready active pod on the target has been Ready."""

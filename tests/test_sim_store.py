@@ -174,3 +174,20 @@ def test_gc_removes_pods_of_a_deleted_replicaset():
     sim.apply(DeleteWorkload("ReplicaSet", "rs"))
     sim.settle(30)
     assert sim.observe().pods == ()
+
+
+def test_clone_copies_deeply_and_never_shares_a_container():
+    shared = [{"uid": "a"}]
+    obj = {"status": {"active": shared, "again": shared}, "n": 1.5, "ok": True, "none": None}
+    copy = clone(obj)
+    assert copy == obj
+    copy["status"]["active"][0]["uid"] = "b"  # one reference in the original: two copies in the clone
+    assert shared == [{"uid": "a"}] and copy["status"]["again"] == [{"uid": "a"}]
+
+
+def test_clone_of_a_value_marshal_refuses_copies_the_containers_and_shares_the_leaf():
+    leaf = object()
+    obj = {"items": [leaf], "meta": {"name": "x"}}
+    copy = clone(obj)
+    assert copy["items"][0] is leaf
+    assert copy["items"] is not obj["items"] and copy["meta"] is not obj["meta"]
