@@ -338,32 +338,63 @@ def statefulset_ordinals(view):
     return sorted(int(p.name.rsplit("-", 1)[1]) for p in view.pods if not p.deleting)
 
 
+def deleting_by_name(pods):
+    """{pod name: whether it carries a deletionTimestamp}."""
+    return {p["metadata"]["name"]: bool(p["metadata"].get("deletionTimestamp")) for p in pods}
+
+
 class OrdinalWatch:
-    """Polls the run's pods in a thread (apply() itself may take a scale-down's steps): the live
-    ordinals of every distinct state seen."""
+    """(live ordinals, terminating ordinals) after every pod event of the run's namespace, in the
+    server's order.
+
+    A watch, not a poll: a state that lasts a few milliseconds (web-2 gone, web-1 not yet deleting)
+    is an event like any other, so a missing intermediate state means the controller skipped it.
+    """
 
     def __init__(self, adapter):
-        self.adapter, self.states, self.stop = adapter, [], threading.Event()
+        self.adapter, self.states, self.deleting = adapter, [], {}
+        self.changed = threading.Condition()
+        self.stream = None
         self.thread = threading.Thread(target=self.run, daemon=True)
 
+    def note(self):
+        """Appends the live ordinals if they changed; called with `changed` held."""
+        ordinals = {n: int(n.rsplit("-", 1)[1]) for n in self.deleting}
+        state = tuple(
+            sorted(o for n, o in ordinals.items() if self.deleting[n] is going) for going in (False, True)
+        )
+        if not self.states or self.states[-1] != state:
+            self.states.append(state)
+        self.changed.notify_all()
+
     def run(self):
-        while not self.stop.is_set():
-            pods = self.adapter.api.list("Pod", self.adapter.namespace)
-            live = sorted(
-                int(p["metadata"]["name"].rsplit("-", 1)[1])
-                for p in pods
-                if not p["metadata"].get("deletionTimestamp")
-            )
-            if not self.states or self.states[-1] != live:
-                self.states.append(live)
-            time.sleep(0.05)
+        try:
+            for event in self.stream:
+                if event["type"] not in ("ADDED", "MODIFIED", "DELETED"):
+                    continue  # bookmarks
+                with self.changed:
+                    self.deleting.pop(event["object"]["metadata"]["name"], None)
+                    if event["type"] != "DELETED":
+                        self.deleting.update(deleting_by_name([event["object"]]))
+                    self.note()
+        except Exception:  # close() ends the read with a socket error; the states are kept
+            pass
 
     def __enter__(self):
+        pods, version = self.adapter.api.list_versioned("Pod", self.adapter.namespace)
+        with self.changed:
+            self.deleting = deleting_by_name(pods)
+            self.note()
+        self.stream = self.adapter.api.watch("Pod", self.adapter.namespace, "", version)
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
-        self.stop.set()
+        # catch up with what the API shows now before closing, so the last state is the settled one
+        final = deleting_by_name(self.adapter.api.list("Pod", self.adapter.namespace))
+        with self.changed:
+            self.changed.wait_for(lambda: self.deleting == final, timeout=10)
+        self.stream.close()
         self.thread.join(10)
 
 
@@ -403,7 +434,14 @@ def test_statefulset_round_trip_ordered_pods_claims_and_a_partitioned_rollout(fa
             adapter.apply(apps.ScaleStatefulSet("web", 1))
             view = settle()
         assert statefulset_ordinals(view) == [0]
-        assert watch.states == [[0, 1, 2], [0, 1], [0]]
+        # web-1 is marked for deletion only once web-2 is gone
+        assert watch.states == [
+            ([0, 1, 2], []),
+            ([0, 1], [2]),
+            ([0, 1], []),
+            ([0], [1]),
+            ([0], []),
+        ]
         assert claims_of(adapter) == claims
         # scale up again: the same claims, not new ones
         adapter.apply(apps.ScaleStatefulSet("web", 3))
