@@ -13,18 +13,10 @@ from kubeprops.scenario import batch, ops
 from kubeprops.scenario.errors import InvalidSpec
 
 from .cluster import Cluster
-from .controllers.common import is_pod_active
-from .objects import JOB, POD, Obj, clone, controller_ref, controller_uid
+from .objects import JOB, POD, Obj, clone, controller_ref
 from .store import AlreadyExists
 
 VIEW_CACHE_SIZE = 20_000
-
-
-def job_pod_order(pod: Obj) -> tuple[object, ...]:
-    """The order `PodSucceeds.pod` counts in (see `kubeprops.scenario.batch.job_pod_order`)."""
-    view = kb.job_pod_view(pod)
-    assert view is not None
-    return batch.job_pod_order(view)
 
 
 def is_job_controlled(pod: Obj) -> bool:
@@ -65,9 +57,8 @@ class BatchOperations:
         job = store.get(JOB, job_name)
         if job is None:
             return None
-        uid = job["metadata"]["uid"]
-        pods = [p for p in store.list(POD) if controller_uid(p) == uid and is_pod_active(p)]
-        pods.sort(key=job_pod_order)
+        pods = self.cluster.active_pods.controlled_by(job["metadata"]["uid"])
+        pods.sort(key=self._job_pod_order)
         return pods[ordinal % len(pods)] if pods else None
 
     def _exit(self, job: str, ordinal: int, code: int, condition: str | None = None) -> None:
@@ -105,22 +96,29 @@ class BatchOperations:
         relabelled["metadata"]["labels"] = dict(op.labels)  # admission validates them (validate_pod)
         self.cluster.store.update(POD, relabelled)
 
+    def _job_pod_order(self, pod: Obj) -> tuple[object, ...]:
+        """The order `PodSucceeds.pod` counts in (see `kubeprops.scenario.batch.job_pod_order`)."""
+        view = self._cached_view("JobPod", pod, kb.job_pod_view)
+        assert isinstance(view, batch.JobPodView)
+        return batch.job_pod_order(view)
+
+    def _cached_view(self, kind: str, obj: Obj, convert: Callable[[Obj], object]) -> object:
+        """`convert(obj)`, cached by resourceVersion: a stored object never changes in place."""
+        cache: dict[tuple[str, str], object] = self.__dict__.setdefault("_batch_views", {})
+        key = (kind, obj["metadata"]["resourceVersion"])
+        if key not in cache:
+            if len(cache) >= VIEW_CACHE_SIZE:
+                cache.clear()
+            cache[key] = convert(obj)
+        return cache[key]
+
     def _job_views(self) -> dict[str, tuple]:
         """ClusterView fields for Jobs and their pods (views cached by resourceVersion, as observe's)."""
         store = self.cluster.store
         jobs = sorted(store.list(JOB), key=lambda o: o["metadata"]["name"])
         if not jobs and not any(is_job_controlled(p) for p in store.list(POD)):
             return {}  # no Job, and no pod a deleted Job left behind either
-        cache: dict[tuple[str, str], object] = self.__dict__.setdefault("_batch_views", {})
-        if len(cache) > VIEW_CACHE_SIZE:
-            cache.clear()
-
-        def cached(kind: str, obj: Obj, convert: Callable[[Obj], object]) -> object:
-            key = (kind, obj["metadata"]["resourceVersion"])
-            if key not in cache:
-                cache[key] = convert(obj)
-            return cache[key]
-
+        cached = self._cached_view
         pods = sorted(store.list(POD), key=lambda o: o["metadata"]["name"])
         job_pods = (cached("JobPod", p, kb.job_pod_view) for p in pods)
         return {

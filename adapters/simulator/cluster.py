@@ -45,6 +45,7 @@ from .objects import (
     STATEFULSET,
     Obj,
 )
+from .pod_index import ActivePods
 from .scheduler import Scheduler
 from .store import Store, WatchEvent
 from .tracing import SyncTracer
@@ -165,6 +166,7 @@ class Cluster:
         self.store.watch(self._route_to_kubelet)
         self.gc = GarbageCollector(self.store)
         self.pod_gc = PodGarbageCollector(self.store, self.clock)
+        self.active_pods = ActivePods(self.store)  # for the adapter's pod lookups, not the controllers
         self.steps = 0
         self._loops = LoopDetector(self.store)
         self.on_change: Callable[[], None] | None = None
