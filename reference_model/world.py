@@ -39,9 +39,10 @@ World semantics (the contract the simulator adapter follows too):
   in a fixed order: every ReplicaSet by name, then every Deployment by name, each sync seeing the writes of
   the ones before; rounds repeat until a round changes nothing. Every round first applies the kubelet events
   that are due (bindings, Ready transitions, completed deletions).
-* Timers: Ready transitions, graceful-deletion completions, ReplicaSet re-syncs (minReadySeconds + 1 s after a
-  pod turns Ready, and the decision's `requeue_after`) and Deployment progress re-checks (the decision's
-  `requeue_after`). At a timer every controller syncs (a sync with nothing to do changes nothing).
+* Timers: Ready transitions, graceful-deletion completions, ReplicaSet re-syncs (minReadySeconds after a pod
+  turns Ready, as in v1.35.4 where the fact sheet says + 1 s; and the decision's `requeue_after`) and
+  Deployment progress re-checks (the decision's `requeue_after`). At a timer every controller syncs (a
+  sync with nothing to do changes nothing).
 * User operations write specs as the API server does: validated first (InvalidSpec, state unchanged),
   `metadata.generation` + 1 only when the spec changes. Operations naming a missing workload do nothing.
   Rollback is `kubectl rollout undo`: the template of the ReplicaSet with that revision (0: the second highest
