@@ -375,8 +375,9 @@ class OrdinalWatch:
                 if event["type"] not in ("ADDED", "MODIFIED", "DELETED"):
                     continue  # bookmarks
                 with self.changed:
-                    self.deleting.pop(event["object"]["metadata"]["name"], None)
-                    if event["type"] != "DELETED":
+                    if event["type"] == "DELETED":
+                        self.deleting.pop(event["object"]["metadata"]["name"], None)
+                    else:
                         self.deleting.update(deleting_by_name([event["object"]]))
                     self.note()
         except Exception:  # close() ends the read with a socket error; the states are kept

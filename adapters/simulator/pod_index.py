@@ -23,19 +23,17 @@ class ActivePods:
         if event.kind != POD:
             return
         name = event.obj["metadata"]["name"]
-        if event.old is not None:
-            self._discard(controller_uid(event.old), name)
+        if event.old is not None:  # every MODIFIED and DELETED event carries the previous object
+            self._discard(controller_uid(event.old) or "", name)
         if event.type != DELETED and is_pod_active(event.obj):
             self._names.setdefault(controller_uid(event.obj) or "", set()).add(name)
-        elif event.type == DELETED:
-            self._discard(controller_uid(event.obj), name)
 
-    def _discard(self, owner: str | None, name: str) -> None:
-        names = self._names.get(owner or "")
+    def _discard(self, owner: str, name: str) -> None:
+        names = self._names.get(owner)
         if names is not None:
             names.discard(name)
             if not names:
-                del self._names[owner or ""]
+                del self._names[owner]
 
     def controlled_by(self, uid: str) -> list[Obj]:
         """The active pods whose controller has `uid`, as stored now (any order)."""
